@@ -1,0 +1,4 @@
+// Command wiredump is a placeholder until the decoder lands.
+package main
+
+func main() {}
