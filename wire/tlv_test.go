@@ -27,7 +27,6 @@ func TestTruncatedIntegers(t *testing.T) {
 	require.ErrorIs(t, err, ErrNonMinimalTruncated, "tu32 with 5 bytes")
 }
 
-
 func TestTLVWriterMergesExtra(t *testing.T) {
 	extra := ExtraTLVs{{Type: 1, Value: []byte{0xaa}}, {Type: 7, Value: nil}, {Type: 301, Value: []byte{1, 2}}}
 	w := NewTLVWriter([]byte{0xee}, extra)
