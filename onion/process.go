@@ -1,0 +1,238 @@
+package onion
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
+)
+
+// Processor peels onions addressed to one node. It is safe for concurrent
+// use if its ECDH and ReplayChecker are.
+type Processor struct {
+	key    ECDH
+	fast   *PrivateKeyECDH
+	replay ReplayChecker
+}
+
+// NewProcessor returns a Processor for the node key. replay may be nil, in
+// which case the Processor does no replay detection (the host then must).
+func NewProcessor(key ECDH, replay ReplayChecker) *Processor {
+	p := &Processor{key: key, replay: replay}
+	if k, ok := key.(*PrivateKeyECDH); ok {
+		p.fast = k
+	}
+	return p
+}
+
+// ProcessOptions carries what arrives with a packet besides the packet.
+type ProcessOptions struct {
+	// PathKey is the path key (blinding point) the previous hop sent with
+	// the packet: update_add_htlc's blinded_path TLV, or the path_key of
+	// an onion_message. Nil outside blinded routes and at the
+	// introduction node, which finds it in its payload instead.
+	PathKey *btcec.PublicKey
+	// CLTVExpiry is the incoming HTLC's cltv_expiry, handed to the
+	// ReplayChecker.
+	CLTVExpiry uint32
+}
+
+// ProcessedPacket is what a hop learns from peeling one layer.
+type ProcessedPacket struct {
+	// Payload is the hop's payload, without its length prefix (decode
+	// it with DecodeHopPayload, or DecodeOnionMessagePayload).
+	Payload []byte
+	// Final reports whether this hop is the final node (the next HMAC is
+	// all zeros).
+	Final bool
+	// Next is the packet to forward; valid only when Final is false.
+	Next Packet
+	// SharedSecret is the secret shared with the sender, which the hop
+	// keeps to obfuscate a failure on the way back (NewFailure,
+	// ObfuscateFailure).
+	SharedSecret [32]byte
+	// PathSecret is the secret derived from ProcessOptions.PathKey (zero
+	// when none was given); DecryptRecipientData uses it.
+	PathSecret [32]byte
+	pathKey    *btcec.PublicKey
+
+	buf []byte
+}
+
+// Process peels one layer of a payment onion (BOLT 4 "Packet Forwarding"):
+// it checks the version, the ephemeral key, the HMAC over hop_payloads and
+// assocData (the payment hash), and replays, then decrypts this hop's
+// payload and builds the packet for the next hop. A rejection is a
+// *ProcessError carrying the failure code to return: invalid_onion_version,
+// invalid_onion_key or invalid_onion_hmac with SHA256 of the onion
+// (update_fail_malformed_htlc), invalid_onion_payload, or, for a packet
+// that came with a path key, invalid_onion_blinding as BOLT 4 requires of
+// every error inside a blinded route.
+func (p *Processor) Process(ctx context.Context, pkt *Packet, assocData []byte, opts *ProcessOptions) (*ProcessedPacket, error) {
+	if len(pkt.HopPayloads) != HopPayloadsSize {
+		return nil, p.fail(pkt, opts, CodeInvalidOnionHMAC, fmt.Errorf("%w: hop_payloads of %d bytes", ErrPacketSize, len(pkt.HopPayloads)))
+	}
+	return p.process(ctx, pkt, assocData, opts, false)
+}
+
+func (p *Processor) fail(pkt *Packet, opts *ProcessOptions, code FailureCode, err error) *ProcessError {
+	if opts != nil && opts.PathKey != nil {
+		code = CodeInvalidOnionBlinding
+	}
+	return &ProcessError{Code: code, OnionHash: pkt.Hash(), Err: err}
+}
+
+// parsePoint decodes a compressed point into an affine Jacobian point
+// without allocating.
+func parsePoint(p *wire.Point, out *btcec.JacobianPoint) bool {
+	if p[0] != 0x02 && p[0] != 0x03 {
+		return false
+	}
+	var x, y btcec.FieldVal
+	if x.SetByteSlice(p[1:]) {
+		return false
+	}
+	if !btcec.DecompressY(&x, p[0] == 0x03, &y) {
+		return false
+	}
+	y.Normalize()
+	out.X, out.Y = x, y
+	out.Z.SetInt(1)
+	return true
+}
+
+func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, opts *ProcessOptions, message bool) (*ProcessedPacket, error) {
+	if pkt.Version != Version {
+		return nil, p.fail(pkt, opts, CodeInvalidOnionVersion, fmt.Errorf("%w: %d", ErrInvalidVersion, pkt.Version))
+	}
+	var eph btcec.JacobianPoint
+	if !parsePoint(&pkt.EphemeralKey, &eph) {
+		return nil, p.fail(pkt, opts, CodeInvalidOnionKey, ErrInvalidKey)
+	}
+	size := len(pkt.HopPayloads)
+	res := &ProcessedPacket{buf: make([]byte, 2*size)}
+
+	// With a path key, the hop decrypts with its blinded key
+	// HMAC256("blinded_node_id", ss_path)·k (BOLT 4 "Route Blinding").
+	var tweak *btcec.ModNScalar
+	if opts != nil && opts.PathKey != nil {
+		ss, err := p.key.ECDH(opts.PathKey)
+		if err != nil {
+			return nil, p.fail(pkt, opts, CodeInvalidOnionBlinding, fmt.Errorf("%w: path key ECDH: %v", ErrInvalidBlinding, err))
+		}
+		res.PathSecret = ss
+		res.pathKey = opts.PathKey
+		f := blindedNodeFactor(&ss)
+		tweak = &f
+	}
+
+	// ECDH with the ephemeral key. The in-process key shares E's table
+	// with the blinding multiplication below.
+	var table *pointTable
+	var fastTable pointTable
+	if p.fast != nil {
+		table = &fastTable
+		table.init(&eph)
+		k := p.fast.key
+		if tweak != nil {
+			k.Mul(tweak)
+		}
+		var r btcec.JacobianPoint
+		table.mul(&k, &r)
+		var c [33]byte
+		compressInto(&r, &c)
+		res.SharedSecret = sha256.Sum256(c[:])
+	} else {
+		target := eph
+		if tweak != nil {
+			var r btcec.JacobianPoint
+			btcec.ScalarMultNonConst(tweak, &eph, &r)
+			r.ToAffine()
+			target = r
+		}
+		pub := btcec.NewPublicKey(&target.X, &target.Y)
+		ss, err := p.key.ECDH(pub)
+		if err != nil {
+			return nil, p.fail(pkt, opts, CodeTemporaryNodeFailure, fmt.Errorf("onion: ECDH: %w", err))
+		}
+		res.SharedSecret = ss
+	}
+
+	mu := generateKey(keyTypeMu, &res.SharedSecret)
+	var mac [32]byte
+	hmacSHA256Into(&mac, mu[:], pkt.HopPayloads, assocData)
+	if !hmacEqual(mac[:], pkt.HMAC[:]) {
+		return nil, p.fail(pkt, opts, CodeInvalidOnionHMAC, ErrInvalidHMAC)
+	}
+
+	if p.replay != nil {
+		tag := sha256.Sum256(res.SharedSecret[:])
+		var expiry uint32
+		if opts != nil {
+			expiry = opts.CLTVExpiry
+		}
+		replayed, err := p.replay.CheckAndRecord(ctx, tag, expiry)
+		if err != nil {
+			return nil, p.fail(pkt, opts, CodeTemporaryNodeFailure, fmt.Errorf("onion: replay check: %w", err))
+		}
+		if replayed {
+			return nil, p.fail(pkt, opts, CodeTemporaryNodeFailure, ErrReplayedPacket)
+		}
+	}
+
+	// Decrypt hop_payloads padded with as many zero bytes.
+	buf := res.buf
+	copy(buf, pkt.HopPayloads)
+	rho := generateKey(keyTypeRho, &res.SharedSecret)
+	xorKeyStream(&rho, buf, buf, 0)
+
+	l, n, err := wire.DecodeBigSize(buf)
+	if err != nil {
+		return nil, p.fail(pkt, opts, CodeInvalidOnionPayload, fmt.Errorf("%w: payload length: %v", ErrInvalidPayload, err))
+	}
+	if !message && l < 2 {
+		// BOLT 4: length 0 was the legacy format, 1 is reserved.
+		return nil, p.fail(pkt, opts, CodeInvalidOnionPayload, fmt.Errorf("%w: reserved payload length %d", ErrInvalidPayload, l))
+	}
+	if l > uint64(size-n-HMACSize) {
+		return nil, p.fail(pkt, opts, CodeInvalidOnionPayload, fmt.Errorf("%w: payload length %d exceeds the packet", ErrInvalidPayload, l))
+	}
+	end := n + int(l)
+	res.Payload = buf[n:end:end]
+	nextHMAC := buf[end : end+HMACSize]
+	res.Final = isZero(nextHMAC)
+	if res.Final {
+		return res, nil
+	}
+	copy(res.Next.HMAC[:], nextHMAC)
+	res.Next.Version = Version
+	res.Next.HopPayloads = buf[end+HMACSize : end+HMACSize+size : end+HMACSize+size]
+
+	// The next ephemeral key is SHA256(E || ss)·E.
+	b := blindingFactor((*[33]byte)(&pkt.EphemeralKey), &res.SharedSecret)
+	var next btcec.JacobianPoint
+	if table != nil {
+		table.mul(&b, &next)
+	} else {
+		btcec.ScalarMultNonConst(&b, &eph, &next)
+	}
+	compressInto(&next, (*[33]byte)(&res.Next.EphemeralKey))
+	return res, nil
+}
+
+func isZero(b []byte) bool {
+	var acc byte
+	for _, c := range b {
+		acc |= c
+	}
+	return acc == 0
+}
+
+// blindedNodeFactor returns HMAC256("blinded_node_id", ss) as a scalar.
+func blindedNodeFactor(ss *[32]byte) btcec.ModNScalar {
+	var h [32]byte
+	hmacSHA256Into(&h, []byte("blinded_node_id"), ss[:], nil)
+	return scalarFromHash(&h)
+}

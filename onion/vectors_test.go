@@ -1,0 +1,141 @@
+package onion
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
+)
+
+func mustHex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		t.Fatalf("bad hex %q: %v", s, err)
+	}
+	return b
+}
+
+func mustPub(t testing.TB, s string) *btcec.PublicKey {
+	t.Helper()
+	k, err := btcec.ParsePubKey(mustHex(t, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func loadJSON(t testing.TB, name string, v any) {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stripLength removes the BigSize length prefix the vector files include in
+// their payloads.
+func stripLength(t testing.TB, b []byte) []byte {
+	t.Helper()
+	l, n, err := wire.DecodeBigSize(b)
+	if err != nil || int(l) != len(b)-n {
+		t.Fatalf("payload length prefix %d does not match %d bytes", l, len(b)-n)
+	}
+	return b[n:]
+}
+
+type onionTestVector struct {
+	Generate struct {
+		SessionKey     string `json:"session_key"`
+		AssociatedData string `json:"associated_data"`
+		Hops           []struct {
+			PubKey  string `json:"pubkey"`
+			Payload string `json:"payload"`
+		} `json:"hops"`
+	} `json:"generate"`
+	Onion  string   `json:"onion"`
+	Decode []string `json:"decode"`
+}
+
+// TestOnionVector builds the packet of onion-test.json byte for byte and
+// peels it at every hop with the hops' private keys.
+func TestOnionVector(t *testing.T) {
+	var v onionTestVector
+	loadJSON(t, "onion-test.json", &v)
+	var hops []Hop
+	for _, h := range v.Generate.Hops {
+		hops = append(hops, Hop{PubKey: mustPub(t, h.PubKey), Payload: stripLength(t, mustHex(t, h.Payload))})
+	}
+	assoc := mustHex(t, v.Generate.AssociatedData)
+	want := mustHex(t, v.Onion)
+
+	// The session key comes through the injectable reader.
+	pkt, secrets, err := NewPacket(bytes.NewReader(mustHex(t, v.Generate.SessionKey)), hops, assoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := pkt.Encode(); !bytes.Equal(got, want) {
+		t.Fatalf("onion mismatch\n got %x\nwant %x", got, want)
+	}
+
+	decoded, err := DecodePacket(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur := decoded
+	for i, keyHex := range v.Decode {
+		priv, pub := btcec.PrivKeyFromBytes(mustHex(t, keyHex))
+		if !pub.IsEqual(hops[i].PubKey) {
+			t.Fatalf("hop %d: decode key does not match the route", i)
+		}
+		var fastNext []byte
+		for _, name := range []string{"fast", "interface"} {
+			var key ECDH = NewPrivateKeyECDH(priv)
+			if name == "interface" {
+				key = plainECDH{priv}
+			}
+			proc := NewProcessor(key, NewMemoryReplayLog())
+			res, err := proc.Process(context.Background(), cur, assoc, nil)
+			if err != nil {
+				t.Fatalf("hop %d (%s): %v", i, name, err)
+			}
+			if !bytes.Equal(res.Payload, hops[i].Payload) {
+				t.Fatalf("hop %d (%s): payload %x, want %x", i, name, res.Payload, hops[i].Payload)
+			}
+			if res.SharedSecret != secrets[i] {
+				t.Fatalf("hop %d (%s): shared secret differs from the sender's", i, name)
+			}
+			if res.Final != (i == len(hops)-1) {
+				t.Fatalf("hop %d (%s): final = %v", i, name, res.Final)
+			}
+			if res.Final {
+				continue
+			}
+			if name == "fast" {
+				fastNext = res.Next.Encode()
+				continue
+			}
+			if !bytes.Equal(fastNext, res.Next.Encode()) {
+				t.Fatalf("hop %d: the shared-table path and the interface path disagree on the next packet", i)
+			}
+			next := res.Next
+			cur = &next
+		}
+	}
+}
+
+// plainECDH implements ECDH through the interface only, so the generic
+// (HSM) path is exercised.
+type plainECDH struct{ k *btcec.PrivateKey }
+
+func (p plainECDH) ECDH(pub *btcec.PublicKey) ([32]byte, error) {
+	return sharedSecret(&p.k.Key, pub), nil
+}
