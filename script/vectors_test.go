@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/btcsuite/btcd/btcutil"
 	btcwire "github.com/btcsuite/btcd/wire"
 )
 
@@ -147,4 +147,4 @@ func TestAppendixEKeyDerivation(t *testing.T) {
 	}
 }
 
-var _ = chainhash.Hash{}
+func btcutilAmount(v int64) btcutil.Amount { return btcutil.Amount(v) }
