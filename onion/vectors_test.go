@@ -139,3 +139,87 @@ type plainECDH struct{ k *btcec.PrivateKey }
 func (p plainECDH) ECDH(pub *btcec.PublicKey) ([32]byte, error) {
 	return sharedSecret(&p.k.Key, pub), nil
 }
+
+type onionErrorVector struct {
+	Generate struct {
+		SessionKey     string `json:"session_key"`
+		FailureMessage string `json:"failure_message"`
+		Hops           []struct {
+			PubKey          string `json:"pubkey"`
+			HopSharedSecret string `json:"hop_shared_secret"`
+			AmmagKey        string `json:"ammag_key"`
+			UmKey           string `json:"um_key"`
+			Payload         string `json:"payload"`
+		} `json:"hops"`
+	} `json:"generate"`
+	ErrorPacket string `json:"errorpacket"`
+}
+
+// TestOnionErrorVector checks every value onion-error-test.json gives: the
+// shared secrets (from the session key), the ammag and um keys, the padded
+// failure payload, and the error packet after obfuscation by every hop; the
+// origin then decrypts it to hop 4.
+func TestOnionErrorVector(t *testing.T) {
+	var v onionErrorVector
+	loadJSON(t, "onion-error-test.json", &v)
+	var hops []Hop
+	for _, h := range v.Generate.Hops {
+		hops = append(hops, Hop{PubKey: mustPub(t, h.PubKey)})
+	}
+	sk, err := parseScalar(mustHex(t, v.Generate.SessionKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secrets, err := computeSharedSecrets(&sk, hops)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range v.Generate.Hops {
+		if got := hex.EncodeToString(secrets[i][:]); got != h.HopSharedSecret {
+			t.Fatalf("hop %d shared secret %s, want %s", i, got, h.HopSharedSecret)
+		}
+		if ammag := generateKey(keyTypeAmmag, &secrets[i]); hex.EncodeToString(ammag[:]) != h.AmmagKey {
+			t.Fatalf("hop %d ammag key %x, want %s", i, ammag, h.AmmagKey)
+		}
+		if h.UmKey != "" {
+			if um := generateKey(keyTypeUm, &secrets[i]); hex.EncodeToString(um[:]) != h.UmKey {
+				t.Fatalf("hop %d um key %x, want %s", i, um, h.UmKey)
+			}
+		}
+	}
+	last := len(hops) - 1
+	msg, err := DecodeFailureMessage(mustHex(t, v.Generate.FailureMessage))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Code != CodeTemporaryNodeFailure {
+		t.Fatalf("vector failure is %s", msg.Code)
+	}
+	reason, err := NewFailure(secrets[last], msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Undo the erring node's own layer to compare the plaintext payload.
+	plain := bytes.Clone(reason)
+	ObfuscateFailure(secrets[last], plain)
+	if got := hex.EncodeToString(plain[HMACSize:]); got != v.Generate.Hops[last].Payload {
+		t.Fatalf("failure payload\n got %s\nwant %s", got, v.Generate.Hops[last].Payload)
+	}
+	um := generateKey(keyTypeUm, &secrets[last])
+	if mac := hmacSHA256(um[:], plain[HMACSize:]); !bytes.Equal(mac[:], plain[:HMACSize]) {
+		t.Fatal("failure HMAC does not match um key over the payload")
+	}
+	for i := last - 1; i >= 0; i-- {
+		ObfuscateFailure(secrets[i], reason)
+	}
+	if got := hex.EncodeToString(reason); got != v.ErrorPacket {
+		t.Fatalf("error packet\n got %s\nwant %s", got, v.ErrorPacket)
+	}
+	d, err := secrets.DecryptFailure(mustHex(t, v.ErrorPacket))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.SourceIndex != last || d.Code != CodeTemporaryNodeFailure || d.MessageErr != nil {
+		t.Fatalf("decrypted %+v", d)
+	}
+}
