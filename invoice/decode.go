@@ -383,7 +383,7 @@ func (d *decoded) checkSignature(hash *[32]byte) error {
 	s.PutBytesUnchecked(compact[33:65])
 	pub, _, err := ecdsa.RecoverCompact(compact[:], hash[:])
 	if err != nil {
-		return errf(ErrInvalidSignature, "no public key can be recovered: %v", err)
+		return errf(ErrNotRecoverable, "%v", err)
 	}
 	inv.Destination = pub
 	return nil

@@ -148,7 +148,6 @@ func (inv *Invoice) encode(ctx context.Context, signer Signer) (string, error) {
 	return string(out), nil
 }
 
-
 // validate checks the rules a writer must follow that the encoding itself
 // does not enforce.
 func (inv *Invoice) validate() error {

@@ -106,14 +106,19 @@ var (
 	ErrMissingFeatureDependency = errors.New("invoice: feature set without its dependency")
 
 	// ErrInvalidSignature means the signature does not verify against the n
-	// field, or no public key can be recovered from it. ErrHighS and
-	// ErrInvalidRecoveryID wrap it.
+	// field, or no public key can be recovered from it. ErrHighS,
+	// ErrNotRecoverable and ErrInvalidRecoveryID wrap it.
 	ErrInvalidSignature = errors.New("invoice: invalid signature")
 
 	// ErrHighS means an invoice with an n field carries a signature whose s
 	// is above half the group order; verification against n requires the
 	// low-S form.
 	ErrHighS = fmt.Errorf("%w: high-S signature with n field", ErrInvalidSignature)
+
+	// ErrNotRecoverable means no public key can be recovered from the
+	// signature (for example because r is not the x coordinate of a curve
+	// point for the recovery id given).
+	ErrNotRecoverable = fmt.Errorf("%w: no public key recoverable", ErrInvalidSignature)
 
 	// ErrInvalidRecoveryID means the recovery id byte is not 0, 1, 2 or 3.
 	ErrInvalidRecoveryID = fmt.Errorf("%w: recovery id not in 0..3", ErrInvalidSignature)
