@@ -29,10 +29,12 @@ func RemoteSigHashType(t script.ChannelType) txscript.SigHashType {
 // SignatureHash returns the BIP 143 digest that a signature with hashType
 // over input 0 of an HTLC transaction commits to. htlcScript is the witness
 // script of the commitment's HTLC output and htlcValue that output's value.
-// Only the spent output is needed: HTLC transactions have a single input.
+// Input 0 must be the HTLC input, as NewTimeoutTx and NewSuccessTx build it;
+// other inputs (fee inputs added under anchors) may follow, as long as none
+// spends a taproot output.
 func SignatureHash(tx *btcwire.MsgTx, htlcScript []byte, htlcValue btcutil.Amount, hashType txscript.SigHashType) ([]byte, error) {
-	if tx == nil || len(tx.TxIn) != 1 {
-		return nil, fmt.Errorf("%w: an HTLC transaction has exactly one input", ErrInvalidParams)
+	if tx == nil || len(tx.TxIn) == 0 {
+		return nil, fmt.Errorf("%w: an HTLC transaction needs its HTLC input", ErrInvalidParams)
 	}
 	prev := btcwire.NewTxOut(int64(htlcValue), script.P2WSH(htlcScript))
 	fetcher := txscript.NewCannedPrevOutputFetcher(prev.PkScript, prev.Value)
