@@ -43,6 +43,16 @@ func runSpends(t *testing.T, pkScript []byte, cases []spendCase) {
 			case !c.ok && err == nil:
 				t.Fatal("invalid spend accepted")
 			}
+			// Every valid P2WSH witness is recognised by ParseWitness.
+			if c.ok && len(pkScript) == P2WSHSize {
+				pw, err := ParseWitness(s.Tx.TxIn[0].Witness)
+				if err != nil {
+					t.Fatalf("ParseWitness of a valid spend: %v", err)
+				}
+				if !witnessEqual(pw.Witness(), s.Tx.TxIn[0].Witness) {
+					t.Fatal("ParseWitness round trip differs")
+				}
+			}
 		})
 	}
 }

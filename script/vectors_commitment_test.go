@@ -295,6 +295,9 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 			if !witnessEqual(fw, w) {
 				t.Fatalf("funding witness layout differs")
 			}
+			if pw, err := ParseWitness(w); err != nil || pw.Path != PathFundingCooperative {
+				t.Fatalf("ParseWitness of the commitment input: %v", err)
+			}
 			commit := scripttest.ForTx(tx, map[btcwire.OutPoint]*btcwire.TxOut{fundingOP: fundingOut})
 			if err := commit.ExecuteAll(); err != nil {
 				t.Fatalf("engine rejects the commitment: %v", err)
@@ -324,6 +327,16 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 				}
 				if !witnessEqual(want, hw) {
 					t.Fatalf("HTLC tx witness layout differs for output %d", idx)
+				}
+				pw, err := ParseWitness(hw)
+				if err != nil {
+					t.Fatalf("ParseWitness of the spec's HTLC tx: %v", err)
+				}
+				if c.htlc.kind() == Received && (pw.Path != PathReceivedLocalSuccess || !bytes.Equal(pw.Preimage[:], mustHex(t, c.htlc.Preimage))) {
+					t.Fatalf("HTLC-success parsed as %v", pw.Path)
+				}
+				if c.htlc.kind() == Offered && pw.Path != PathOfferedLocalTimeout {
+					t.Fatalf("HTLC-timeout parsed as %v", pw.Path)
 				}
 				if !bytes.Equal(htx.TxOut[0].PkScript, P2WSH(toLocalWS)) {
 					t.Fatal("HTLC tx output is not the to_local script")
@@ -363,16 +376,4 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 		})
 	}
 	t.Logf("%d cases, %d HTLC transactions engine-checked", len(v.TestCases), htlcTxCount)
-}
-
-func witnessEqual(a, b btcwire.TxWitness) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
 }
