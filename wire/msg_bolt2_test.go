@@ -670,6 +670,18 @@ func TestCommitmentSignedLengths(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, m.(*CommitmentSigned).HTLCSignatures)
 
+	// The fast range check on HTLC signatures agrees with the full one at
+	// the boundary: n-1 is accepted, n refused, in r and in s.
+	const nHex = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
+	const nMinus1 = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140"
+	m, err = DecodeMessage(unhex(t, base+"0002"+nMinus1+nMinus1+hexSigB))
+	require.NoError(t, err)
+	require.Len(t, m.(*CommitmentSigned).HTLCSignatures, 2)
+	_, err = DecodeMessage(unhex(t, base+"0001"+nHex+rep("01", 32)))
+	require.ErrorIs(t, err, ErrInvalidSignature)
+	_, err = DecodeMessage(unhex(t, base+"0001"+rep("01", 32)+nHex))
+	require.ErrorIs(t, err, ErrInvalidSignature)
+
 	// Encoding refuses more signatures than num_htlcs can count.
 	_, err = EncodeMessage(&CommitmentSigned{HTLCSignatures: make([]Signature, 0x10000)})
 	require.ErrorIs(t, err, ErrFieldTooLong)

@@ -124,14 +124,18 @@ func (m *CommitmentSigned) DecodePayload(p []byte) error {
 	m.Signature = r.Signature("signature")
 	n := int(r.U16("num_htlcs"))
 	m.HTLCSignatures = nil
-	if n*len(Signature{}) > r.Len() {
-		r.Fail(fmt.Errorf("htlc_signature: %d declared: %w", n, ErrTruncated))
-	}
-	if n > 0 && r.Err() == nil {
-		m.HTLCSignatures = make([]Signature, n)
-		for i := range m.HTLCSignatures {
-			m.HTLCSignatures[i] = r.Signature("htlc_signature")
+	// Take all the signatures at once: Bytes fails, before anything is
+	// allocated, when num_htlcs claims more than the payload holds.
+	if raw := r.Bytes(n*len(Signature{}), "htlc_signature"); n > 0 && raw != nil {
+		sigs := make([]Signature, n)
+		for i := range sigs {
+			copy(sigs[i][:], raw[len(Signature{})*i:])
+			if err := sigs[i].quickCheckRange(); err != nil {
+				r.Fail(fmt.Errorf("htlc_signature %d: %w", i, err))
+				break
+			}
 		}
+		m.HTLCSignatures = sigs
 	}
 	m.FundingTxID, m.Extra = nil, nil
 	tr := NewTLVReader(r.Rest())
