@@ -40,8 +40,8 @@ func BenchmarkWireCommitSigEncode(b *testing.B) {
 }
 
 // BenchmarkWireCommitSigDecode decodes a whole message, allocating the
-// message value as a peer's read loop would: the struct, the signature
-// slice and the funding_txid.
+// message value as a peer's read loop would: the struct, and the signature
+// slice (which also holds the funding_txid).
 func BenchmarkWireCommitSigDecode(b *testing.B) {
 	enc, err := EncodeMessage(benchCommitSig())
 	if err != nil {
@@ -58,7 +58,7 @@ func BenchmarkWireCommitSigDecode(b *testing.B) {
 }
 
 // BenchmarkWireCommitSigDecodeInto decodes into a reused value: the
-// signature slice and the funding_txid are the only allocations.
+// signature slice (with the funding_txid) is the only allocation.
 func BenchmarkWireCommitSigDecodeInto(b *testing.B) {
 	enc, err := EncodeMessage(benchCommitSig())
 	if err != nil {

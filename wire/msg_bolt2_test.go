@@ -682,6 +682,16 @@ func TestCommitmentSignedLengths(t *testing.T) {
 	_, err = DecodeMessage(unhex(t, base+"0001"+rep("01", 32)+nHex))
 	require.ErrorIs(t, err, ErrInvalidSignature)
 
+	// funding_txid shares the signatures' allocation; appending to the
+	// signatures must not overwrite it.
+	m, err = DecodeMessage(unhex(t, base+"0001"+hexSigB+"0120"+rep("77", 32)))
+	require.NoError(t, err)
+	cs := m.(*CommitmentSigned)
+	grown := append(cs.HTLCSignatures, hexSig(t, hexSigA))
+	require.Len(t, grown, 2)
+	require.Equal(t, chainhash.Hash(fill32(0x77)), *cs.FundingTxID)
+	require.Equal(t, []Signature{hexSig(t, hexSigB)}, cs.HTLCSignatures)
+
 	// Encoding refuses more signatures than num_htlcs can count.
 	_, err = EncodeMessage(&CommitmentSigned{HTLCSignatures: make([]Signature, 0x10000)})
 	require.ErrorIs(t, err, ErrFieldTooLong)
