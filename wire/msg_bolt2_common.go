@@ -9,6 +9,16 @@ import (
 // This file holds small decoding helpers shared by the BOLT 2 messages:
 // fixed-size TLV values and the TLV records common to the channel opening
 // messages.
+//
+// Source of the BOLT 2 field tables. The repository copy of lightning/bolts
+// available when this was written is an old one (it still has
+// funding_locked); the field tables here come from the newest stored
+// 02-peer-protocol.md with splicing, start_batch, simple close and
+// attribution data, which is a fork copy from after the vectors' commit
+// a3772650 (mid 2025). No JSON vector covers BOLT 2 messages. Where that
+// text differs from earlier drafts (shared_input_txid and
+// shared_input_signature as type 0, the channel_reestablish TLV numbers),
+// the file of the message says so.
 
 // tlvFixed returns the current record's value when it is exactly n bytes
 // long, and otherwise fails tr and returns nil.

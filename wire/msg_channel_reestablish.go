@@ -11,9 +11,11 @@ func init() {
 // They follow the newest stored text of BOLT 2 (with splicing), which is
 // later than the bolts commit of the test vectors (a3772650): there
 // next_funding is type 1 and carries a retransmit_flags byte after the
-// txid, and my_current_funding_locked is type 5. An older draft used type
-// 0 for a txid-only next_funding; a peer sending that is refused here as an
-// unknown even type, as BOLT 1 requires.
+// txid, and my_current_funding_locked is type 5. Earlier drafts differ: the
+// dual-funding text used type 0 for a txid-only next_funding, which is
+// refused here as an unknown even type (BOLT 1), and a splicing draft used
+// types 1 and 3 for 32-byte your_last_funding_locked and
+// my_current_funding_locked, whose type 1 is refused here for its length.
 const (
 	// TLVNextFunding is next_funding.
 	TLVNextFunding = 1
