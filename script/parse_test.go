@@ -156,7 +156,6 @@ func decodeWitnessForFuzz(b []byte) (btcwire.TxWitness, bool) {
 	return w, len(b) == 0
 }
 
-
 func FuzzParseWitness(f *testing.F) {
 	for _, w := range sampleWitnesses(f) {
 		f.Add(encodeWitnessForFuzz(w))
