@@ -69,8 +69,9 @@ func (p *SecondLevelParams) sequence() uint32 {
 //
 //   - version 2, locktime cltv_expiry;
 //   - one input spending the HTLC output, sequence 0 (1 under anchors);
-//   - one output of amount_msat/1000 minus the HTLC-timeout fee (no fee
-//     under anchors), paying the P2WSH of the to_local-shaped script.
+//   - one output of amount_msat/1000 minus the HTLC-timeout fee
+//     (script.HTLCTimeoutFee: feerate_per_kw × 663 / 1000 rounded down, or
+//     no fee under anchors), paying the P2WSH of the to_local-shaped script.
 //
 // It returns ErrWrongDirection for a received HTLC and ErrBelowFee when the
 // fee takes the whole amount (the HTLC is then trimmed).
@@ -78,18 +79,19 @@ func NewTimeoutTx(p *SecondLevelParams, h *HTLC, outputIndex uint32) (*btcwire.M
 	if h.Direction != Offered {
 		return nil, fmt.Errorf("%w: HTLC-timeout spends an offered HTLC, HTLC %d is %v", ErrWrongDirection, h.ID, h.Direction)
 	}
-	return newSecondLevelTx(p, h, outputIndex, h.CLTVExpiry, TimeoutFee(p.ChannelType, p.FeeRate))
+	return newSecondLevelTx(p, h, outputIndex, h.CLTVExpiry, script.HTLCTimeoutFee(p.ChannelType, p.FeeRate))
 }
 
 // NewSuccessTx builds the unsigned HTLC-success transaction for a received
 // HTLC whose output has index outputIndex in the commitment transaction:
-// like NewTimeoutTx but with locktime 0 and the HTLC-success fee. The
+// like NewTimeoutTx but with locktime 0 and the HTLC-success fee
+// (script.HTLCSuccessFee). The
 // witness, which carries the preimage, is added by SuccessWitness.
 func NewSuccessTx(p *SecondLevelParams, h *HTLC, outputIndex uint32) (*btcwire.MsgTx, error) {
 	if h.Direction != Received {
 		return nil, fmt.Errorf("%w: HTLC-success spends a received HTLC, HTLC %d is %v", ErrWrongDirection, h.ID, h.Direction)
 	}
-	return newSecondLevelTx(p, h, outputIndex, 0, SuccessFee(p.ChannelType, p.FeeRate))
+	return newSecondLevelTx(p, h, outputIndex, 0, script.HTLCSuccessFee(p.ChannelType, p.FeeRate))
 }
 
 // NewSecondLevelTx builds the HTLC-timeout transaction of an offered HTLC or
