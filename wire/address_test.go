@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/rand"
 	"net"
 	"net/netip"
@@ -211,4 +212,25 @@ func TestAddressList(t *testing.T) {
 	// A known descriptor cut short is an error.
 	_, err = decodeAddressList(enc[2 : len(enc)-6])
 	require.True(t, errors.Is(err, ErrTruncated) && errors.Is(err, ErrInvalidAddress), "%v", err)
+}
+
+// ExampleParseNetAddress turns host:port strings into BOLT 7 address
+// descriptors, as a node would to fill node_announcement or remote_addr.
+func ExampleParseNetAddress() {
+	for _, s := range []string{"203.0.113.7:9735", "[2001:db8::7]:9735", "node.example.com:9735"} {
+		a, err := ParseNetAddress(s)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		enc, _ := AppendNetAddress(nil, a)
+		fmt.Printf("%-5s %-22s %x\n", a.Type, a, enc)
+	}
+	_, err := ParseNetAddress("bücher.example:9735")
+	fmt.Println(errors.Is(err, ErrInvalidAddress))
+	// Output:
+	// ipv4  203.0.113.7:9735       01cb0071072607
+	// ipv6  [2001:db8::7]:9735     0220010db80000000000000000000000072607
+	// dns   node.example.com:9735  05106e6f64652e6578616d706c652e636f6d2607
+	// true
 }

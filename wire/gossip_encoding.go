@@ -3,6 +3,7 @@ package wire
 import (
 	"bytes"
 	"compress/zlib"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -121,12 +122,14 @@ func (e EncodedShortIDs) Decode() ([]ShortChannelID, error) {
 		return nil, fmt.Errorf("encoded_short_ids: %w: %d bytes is not a whole number of short_channel_ids", ErrListLength, len(plain))
 	}
 	ids := make([]ShortChannelID, len(plain)/8)
-	r := NewReader(plain)
+	prev := uint64(0)
 	for i := range ids {
-		ids[i] = r.ShortChannelID("short_channel_id")
-	}
-	if err := checkAscending(ids); err != nil {
-		return nil, fmt.Errorf("encoded_short_ids: %w", err)
+		v := binary.BigEndian.Uint64(plain[8*i:])
+		ids[i] = NewShortChannelIDFromUint64(v)
+		if i > 0 && v <= prev {
+			return nil, fmt.Errorf("encoded_short_ids: %w: %v at index %d follows %v", ErrSCIDsNotAscending, ids[i], i, ids[i-1])
+		}
+		prev = v
 	}
 	return ids, nil
 }

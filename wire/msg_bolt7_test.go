@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -805,4 +806,26 @@ func TestZlibBomb(t *testing.T) {
 	require.ErrorIs(t, err, ErrListTooLarge)
 	_, err = EncodedQueryFlags(huge).Decode()
 	require.ErrorIs(t, err, ErrListTooLarge)
+}
+
+// ExampleReplyChannelRange builds a reply listing three channels and reads
+// the list back, as a gossip syncer would.
+func ExampleReplyChannelRange() {
+	reply := &ReplyChannelRange{ChainHash: MainnetChainHash, FirstBlockNum: 800000, NumberOfBlocks: 1000, SyncComplete: 1}
+	ids := []ShortChannelID{{800001, 5, 0}, {800002, 1, 1}, {800500, 77, 0}}
+	if err := reply.SetShortChannelIDs(EncodingUncompressed, ids); err != nil {
+		fmt.Println(err)
+		return
+	}
+	enc, _ := EncodeMessage(reply)
+	msg, _ := DecodeMessage(enc)
+	got, err := msg.(*ReplyChannelRange).ShortChannelIDs()
+	fmt.Println(len(enc), got, err)
+
+	// Out-of-order lists are refused.
+	_, err = EncodeShortIDs(EncodingUncompressed, []ShortChannelID{ids[1], ids[0]})
+	fmt.Println(errors.Is(err, ErrSCIDsNotAscending))
+	// Output:
+	// 70 [800001x5x0 800002x1x1 800500x77x0] <nil>
+	// true
 }
