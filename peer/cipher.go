@@ -60,6 +60,8 @@ type cipherState struct {
 	ck    [32]byte
 	n     uint64
 	nonce [12]byte
+	// rotations counts key rotations (for tests and logs).
+	rotations uint64
 }
 
 func (c *cipherState) init(key, ck [32]byte) {
@@ -75,6 +77,7 @@ func (c *cipherState) advance() {
 		c.ck, c.key = hkdf2(&c.ck, c.key[:])
 		c.n = 0
 		c.aead = newAEAD(&c.key)
+		c.rotations++
 	}
 }
 
