@@ -29,10 +29,12 @@ type oddTable [msmTableSize]btcec.JacobianPoint
 // 128 bits (k = k1 + k2·λ mod n), so the sum becomes a four-term product
 // k1·P + k2·φ(P) + k3·Q + k4·φ(Q). All four half-length scalars are recoded in
 // width-5 NAF and share one chain of about 128 doublings. Only the odd
-// multiples of P and Q are computed with point additions; those of φ(P) and
-// φ(Q) cost one field multiplication each. The cost is therefore close to
-// that of a single variable-base scalar multiplication, where computing the
-// two products separately costs two.
+// multiples of P and Q are computed with point additions; they are brought
+// to affine form with one shared field inversion so the main loop uses
+// mixed additions, and those of φ(P) and φ(Q) then cost one field
+// multiplication each. The cost is therefore close to that of a single
+// variable-base scalar multiplication, where computing the two products
+// separately costs two.
 //
 // P and Q must be normalized (as produced by btcec's PublicKey.AsJacobian or
 // by any btcec point operation); either may be the point at infinity. The
@@ -40,11 +42,35 @@ type oddTable [msmTableSize]btcec.JacobianPoint
 // reading X and Y. It runs in variable time and must only be used with public
 // scalars, such as the SHA256 tweaks of BOLT 3 key derivation. result may
 // alias P or Q.
+//
+// Field elements are only handled through btcec's own FieldVal methods
+// (multiplication by β, and the batch inversion); this package writes no
+// field arithmetic.
 func TwoTermMultiply(a *btcec.ModNScalar, p *btcec.JacobianPoint, b *btcec.ModNScalar, q *btcec.JacobianPoint, result *btcec.JacobianPoint) {
+	// Terms whose point is at infinity contribute nothing; dropping them
+	// keeps every table entry finite for the batch inversion below.
+	var zero btcec.ModNScalar
+	if isInfinity(p) {
+		a = &zero
+	}
+	if isInfinity(q) {
+		b = &zero
+	}
+
 	var tp, tpEndo, tq, tqEndo oddTable
-	oddMultiples(p, &tp)
+	switch {
+	case !a.IsZero() && !b.IsZero():
+		oddMultiples(p, &tp)
+		oddMultiples(q, &tq)
+		toAffineBatch(&tp, &tq)
+	case !a.IsZero():
+		oddMultiples(p, &tp)
+		toAffineBatch(&tp, nil)
+	case !b.IsZero():
+		oddMultiples(q, &tq)
+		toAffineBatch(&tq, nil)
+	}
 	endoTable(&tp, &tpEndo)
-	oddMultiples(q, &tq)
 	endoTable(&tq, &tqEndo)
 
 	var d [4]wnafDigits
@@ -70,6 +96,48 @@ func TwoTermMultiply(a *btcec.ModNScalar, p *btcec.JacobianPoint, b *btcec.ModNS
 		addDigit(&acc, &tqEndo, d[3][i], &scratch)
 	}
 	result.Set(&acc)
+}
+
+func isInfinity(p *btcec.JacobianPoint) bool {
+	return (p.X.IsZero() && p.Y.IsZero()) || p.Z.IsZero()
+}
+
+// toAffineBatch rescales every entry of the tables (second one optional) to
+// Z = 1 with a single field inversion (Montgomery's trick), so that the main
+// loop uses btcec's cheaper mixed addition. Every entry must be finite.
+func toAffineBatch(t1, t2 *oddTable) {
+	var pts [2 * msmTableSize]*btcec.JacobianPoint
+	n := 0
+	for _, t := range []*oddTable{t1, t2} {
+		if t == nil {
+			continue
+		}
+		for i := range t {
+			pts[n] = &t[i]
+			n++
+		}
+	}
+	// prefix[i] = Z_0 · ... · Z_i.
+	var prefix [2 * msmTableSize]btcec.FieldVal
+	prefix[0].Set(&pts[0].Z)
+	for i := 1; i < n; i++ {
+		prefix[i].Mul2(&prefix[i-1], &pts[i].Z)
+	}
+	var inv btcec.FieldVal // (Z_0 · ... · Z_i)^-1 at step i
+	inv.Set(&prefix[n-1]).Inverse()
+	for i := n - 1; i >= 0; i-- {
+		var zInv, zInv2 btcec.FieldVal
+		if i > 0 {
+			zInv.Mul2(&inv, &prefix[i-1])
+			inv.Mul(&pts[i].Z)
+		} else {
+			zInv.Set(&inv)
+		}
+		zInv2.SquareVal(&zInv)
+		pts[i].X.Mul(&zInv2).Normalize()
+		pts[i].Y.Mul(zInv2.Mul(&zInv)).Normalize()
+		pts[i].Z.SetInt(1)
+	}
 }
 
 // addDigit adds d·P to acc, where table holds the odd multiples of P and d is

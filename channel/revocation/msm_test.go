@@ -85,6 +85,35 @@ func TestTwoTermMultiplyMatchesNaive(t *testing.T) {
 	// Same point on both sides (doubling inside the addition).
 	a := randScalar(r)
 	check(a, a, p, p)
+	// Opposite points with equal scalars cancel.
+	negP := p
+	negP.Y.Negate(1).Normalize()
+	var got btcec.JacobianPoint
+	TwoTermMultiply(&a, &p, &a, &negP, &got)
+	if !isInfinity(&got) {
+		t.Fatal("a·P + a·(−P) is not the point at infinity")
+	}
+	// A point at infinity on either side contributes nothing.
+	var inf btcec.JacobianPoint
+	b := randScalar(r)
+	for _, tc := range []struct{ p, q btcec.JacobianPoint }{{inf, q}, {p, inf}} {
+		TwoTermMultiply(&a, &tc.p, &b, &tc.q, &got)
+		want := naiveTwoTerm(&a, &tc.p, &b, &tc.q)
+		if !got.EquivalentNonConst(&want) {
+			t.Fatal("infinity input handled wrongly")
+		}
+	}
+	TwoTermMultiply(&a, &inf, &b, &inf, &got)
+	if !isInfinity(&got) {
+		t.Fatal("a·∞ + b·∞ is not ∞")
+	}
+	// result may alias an input.
+	pp := p
+	TwoTermMultiply(&a, &pp, &b, &q, &pp)
+	want := naiveTwoTerm(&a, &p, &b, &q)
+	if !pp.EquivalentNonConst(&want) {
+		t.Fatal("aliasing result and P broke the product")
+	}
 }
 
 func TestWNAFReconstructs(t *testing.T) {
