@@ -33,6 +33,10 @@ type decoded struct {
 	desc     string
 	slots    [12]slot
 	hints    [1]RouteHint
+	hops     [4]HopHint
+	keys     [5]btcec.PublicKey // up to 4 hops, then the n field
+	nhops    int
+	features [16]byte
 }
 
 // Decode parses a BOLT 11 invoice and checks it as a reader must: bech32
@@ -54,7 +58,7 @@ func Decode(s string) (*Invoice, error) {
 	if err != nil {
 		return nil, err
 	}
-	var hrpBuf [32]byte
+	var hrpBuf [24]byte
 	hrp := hrpBuf[:0]
 	if sep > len(hrpBuf) {
 		hrp = make([]byte, 0, sep)
@@ -217,11 +221,10 @@ func (d *decoded) parseField(tag byte, data []byte, haveP, haveS, haveD, haveH, 
 		if _, err := wordsToBytes(key[:0], data); err != nil {
 			return false, err
 		}
-		pub, err := btcec.ParsePubKey(key[:])
-		if err != nil || key[0] != 2 && key[0] != 3 {
+		if !parsePubKey(&d.keys[len(d.keys)-1], key[:]) {
 			return false, errf(ErrInvalidNodeID, "n field: %x is not a compressed public key", key)
 		}
-		inv.Destination = pub
+		inv.Destination = &d.keys[len(d.keys)-1]
 		inv.ExplicitDestination = true
 		*haveN = true
 
@@ -280,7 +283,7 @@ func (d *decoded) parseField(tag byte, data []byte, haveP, haveS, haveD, haveH, 
 		if *have9 {
 			return false, nil
 		}
-		f := featuresFromWords(data)
+		f := featuresFromWords(d.features[:0], data)
 		if err := checkFeatures(f); err != nil {
 			return false, err
 		}
@@ -297,7 +300,7 @@ func (d *decoded) parseField(tag byte, data []byte, haveP, haveS, haveD, haveH, 
 		return true, nil
 
 	case TagRouteHint:
-		hint, err := parseRouteHint(data)
+		hint, err := d.parseRouteHint(data)
 		if err != nil {
 			return false, err
 		}
@@ -315,8 +318,9 @@ func (d *decoded) parseField(tag byte, data []byte, haveP, haveS, haveD, haveH, 
 	return true, nil
 }
 
-// parseRouteHint reads an r field: one or more 51-byte hops.
-func parseRouteHint(data []byte) (RouteHint, error) {
+// parseRouteHint reads an r field: one or more 51-byte hops. The first
+// hops of an invoice are stored in d.
+func (d *decoded) parseRouteHint(data []byte) (RouteHint, error) {
 	var buf [640]byte
 	b, err := wordsToBytes(buf[:0], data)
 	if err != nil {
@@ -325,18 +329,25 @@ func parseRouteHint(data []byte) (RouteHint, error) {
 	if len(b) == 0 || len(b)%hopBytes != 0 {
 		return nil, errf(ErrInvalidRouteHint, "r field of %d bytes is not one or more %d-byte hops", len(b), hopBytes)
 	}
-	hops := make(RouteHint, len(b)/hopBytes)
+	n := len(b) / hopBytes
+	var hops RouteHint
+	var keys []btcec.PublicKey
+	if d.nhops+n <= len(d.hops) {
+		// The first hops and their keys live in d: no allocation.
+		hops = d.hops[d.nhops : d.nhops+n : d.nhops+n]
+		keys = d.keys[d.nhops : d.nhops+n]
+		d.nhops += n
+	} else {
+		hops = make(RouteHint, n)
+		keys = make([]btcec.PublicKey, n)
+	}
 	for i := range hops {
 		h := b[i*hopBytes : (i+1)*hopBytes]
-		if h[0] != 2 && h[0] != 3 {
-			return nil, errf(ErrInvalidNodeID, "route hint hop %d: %x is not a compressed public key", i, h[:33])
-		}
-		pub, err := btcec.ParsePubKey(h[:33])
-		if err != nil {
-			return nil, errf(ErrInvalidNodeID, "route hint hop %d: %v", i, err)
+		if !parsePubKey(&keys[i], h[:33]) {
+			return nil, errf(ErrInvalidNodeID, "route hint hop %d: %x is not a compressed public key", i, [33]byte(h[:33]))
 		}
 		hops[i] = HopHint{
-			NodeID:                    pub,
+			NodeID:                    &keys[i],
 			ChannelID:                 wire.NewShortChannelIDFromUint64(binary.BigEndian.Uint64(h[33:41])),
 			FeeBase:                   wire.MilliSatoshi(binary.BigEndian.Uint32(h[41:45])),
 			FeeProportionalMillionths: binary.BigEndian.Uint32(h[45:49]),
@@ -387,4 +398,21 @@ func (d *decoded) checkSignature(hash *[32]byte) error {
 	}
 	inv.Destination = pub
 	return nil
+}
+
+// parsePubKey parses a 33-byte compressed public key into dst, as
+// btcec.ParsePubKey does, but without allocating.
+func parsePubKey(dst *btcec.PublicKey, b []byte) bool {
+	if len(b) != 33 || b[0] != 2 && b[0] != 3 {
+		return false
+	}
+	var x, y btcec.FieldVal
+	if x.SetByteSlice(b[1:]) {
+		return false // x >= p
+	}
+	if !btcec.DecompressY(&x, b[0] == 3, &y) {
+		return false
+	}
+	*dst = *btcec.NewPublicKey(&x, &y)
+	return true
 }

@@ -13,9 +13,9 @@ import (
 // words survive a round trip.
 
 // featuresFromWords returns the minimal FeatureVector (no leading zero
-// bytes) with the bits of words. It is never nil, so that an all-zero 9
-// field is still told apart from an absent one.
-func featuresFromWords(words []byte) wire.FeatureVector {
+// bytes) with the bits of words, in buf when it has the capacity. It is never
+// nil, so that an all-zero 9 field is still told apart from an absent one.
+func featuresFromWords(buf []byte, words []byte) wire.FeatureVector {
 	for len(words) > 0 && words[0] == 0 {
 		words = words[1:]
 	}
@@ -23,7 +23,12 @@ func featuresFromWords(words []byte) wire.FeatureVector {
 		return wire.FeatureVector{}
 	}
 	nbits := (len(words)-1)*5 + bits.Len8(words[0])
-	out := make(wire.FeatureVector, (nbits+7)/8)
+	var out wire.FeatureVector
+	if n := (nbits + 7) / 8; n <= cap(buf) {
+		out = buf[:n:n]
+	} else {
+		out = make(wire.FeatureVector, n)
+	}
 	pos := len(out) - 1
 	var acc uint32
 	var n uint

@@ -71,7 +71,7 @@ func msatPerUnitX10(mult byte) (uint64, bool) {
 // the amount (0 when absent) and the multiplier as written (0 for none).
 func parseHRP(hrp []byte) (*chaincfg.Params, wire.MilliSatoshi, byte, error) {
 	if len(hrp) < 2 || hrp[0] != 'l' || hrp[1] != 'n' {
-		return nil, 0, 0, errf(ErrUnknownPrefix, "human-readable part %q does not start with \"ln\"", hrp)
+		return nil, 0, 0, errf(ErrUnknownPrefix, "human-readable part %q does not start with \"ln\"", string(hrp))
 	}
 	rest := hrp[2:]
 	i := 0
@@ -86,7 +86,7 @@ func parseHRP(hrp []byte) (*chaincfg.Params, wire.MilliSatoshi, byte, error) {
 		}
 	}
 	if net == nil {
-		return nil, 0, 0, errf(ErrUnknownPrefix, "currency %q is not bc, tb, tbs, bcrt or sb", rest[:i])
+		return nil, 0, 0, errf(ErrUnknownPrefix, "currency %q is not bc, tb, tbs, bcrt or sb", string(rest[:i]))
 	}
 	amt := rest[i:]
 	if len(amt) == 0 {
@@ -105,26 +105,26 @@ func parseHRP(hrp []byte) (*chaincfg.Params, wire.MilliSatoshi, byte, error) {
 		return nil, 0, 0, errf(ErrInvalidAmount, "multiplier without digits")
 	}
 	if amt[0] == '0' {
-		return nil, 0, 0, errf(ErrInvalidAmount, "amount %q has a leading zero or is zero", amt)
+		return nil, 0, 0, errf(ErrInvalidAmount, "amount %q has a leading zero or is zero", string(amt))
 	}
 	var v uint64
 	for _, c := range amt {
 		if c < '0' || c > '9' {
-			return nil, 0, 0, errf(ErrInvalidAmount, "amount %q is not a decimal number", amt)
+			return nil, 0, 0, errf(ErrInvalidAmount, "amount %q is not a decimal number", string(amt))
 		}
 		hi, lo := bits.Mul64(v, 10)
 		lo, carry := bits.Add64(lo, uint64(c-'0'), 0)
 		if hi != 0 || carry != 0 {
-			return nil, 0, 0, errf(ErrInvalidAmount, "amount %q overflows", amt)
+			return nil, 0, 0, errf(ErrInvalidAmount, "amount %q overflows", string(amt))
 		}
 		v = lo
 	}
 	if mult == 'p' && v%10 != 0 {
-		return nil, 0, 0, errf(ErrSubMillisatoshi, "%sp is not a whole number of millisatoshi", amt)
+		return nil, 0, 0, errf(ErrSubMillisatoshi, "%sp is not a whole number of millisatoshi", string(amt))
 	}
 	hi, x10 := bits.Mul64(v, per)
 	if hi != 0 {
-		return nil, 0, 0, errf(ErrInvalidAmount, "amount %q%c overflows 64-bit millisatoshi", amt, mult)
+		return nil, 0, 0, errf(ErrInvalidAmount, "amount %q%c overflows 64-bit millisatoshi", string(amt), mult)
 	}
 	return net, wire.MilliSatoshi(x10 / 10), mult, nil
 }
