@@ -38,6 +38,18 @@ func P2WPKH(pub *btcec.PublicKey) []byte {
 	return append(out, h...)
 }
 
+// P2WPKHScriptCode returns the script code that BIP 143 signs for a P2WPKH
+// input: `OP_DUP OP_HASH160 <hash160(pubkey)> OP_EQUALVERIFY OP_CHECKSIG`.
+// Pass it as the witness script when signing a spend of a P2WPKH output,
+// such as the option_static_remotekey to_remote output.
+func P2WPKHScriptCode(pub *btcec.PublicKey) []byte {
+	h := btcutil.Hash160(pub.SerializeCompressed())
+	out := make([]byte, 0, 25)
+	out = append(out, txscript.OP_DUP, txscript.OP_HASH160, txscript.OP_DATA_20)
+	out = append(out, h...)
+	return append(out, txscript.OP_EQUALVERIFY, txscript.OP_CHECKSIG)
+}
+
 // Sig returns the DER encoding of sig followed by the sighash byte, which
 // is how every signature appears in the witnesses this package builds.
 // BOLT 3 uses SIGHASH_ALL everywhere except the remote signature on

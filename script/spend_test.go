@@ -142,8 +142,7 @@ func TestSpendToRemote(t *testing.T) {
 		if err != nil || ws != nil {
 			t.Fatalf("ws=%x err=%v", ws, err)
 		}
-		code, _ := txscript.NewScriptBuilder().AddOp(txscript.OP_DUP).AddOp(txscript.OP_HASH160).
-			AddData(pk[2:]).AddOp(txscript.OP_EQUALVERIFY).AddOp(txscript.OP_CHECKSIG).Script()
+		code := P2WPKHScriptCode(kRemote.PubKey())
 		spend := func(k *btcec.PrivateKey) func(s *scripttest.Spend) btcwire.TxWitness {
 			return func(s *scripttest.Spend) btcwire.TxWitness {
 				return P2WPKHWitness(s.MustSign(0, code, k, all), k.PubKey())
