@@ -318,20 +318,20 @@ func TestOnionMessageVector(t *testing.T) {
 	if !bytes.Equal(pkt.Encode(), want) {
 		t.Fatal("onion message packet differs")
 	}
-	msg := &OnionMessage{PathKey: wire.NewPoint(mustPub(t, v.Route.FirstPathKey)), Packet: pkt}
+	msg := &wire.OnionMessage{PathKey: wire.NewPoint(mustPub(t, v.Route.FirstPathKey)), Packet: pkt.Encode()}
 	for i, h := range v.Decrypt.Hops {
-		enc, err := msg.Encode()
+		enc, err := wire.EncodeMessage(msg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The vector's onion_message includes the 2-byte type 513.
-		if got := "0201" + hex.EncodeToString(enc); got != h.OnionMessage {
+		if got := hex.EncodeToString(enc); got != h.OnionMessage {
 			t.Fatalf("hop %d: incoming onion_message differs", i)
 		}
-		dec, err := DecodeOnionMessage(mustHex(t, h.OnionMessage)[2:])
+		decMsg, err := wire.DecodeMessage(mustHex(t, h.OnionMessage))
 		if err != nil {
 			t.Fatal(err)
 		}
+		dec := decMsg.(*wire.OnionMessage)
 		priv, _ := btcec.PrivKeyFromBytes(mustHex(t, h.PrivKey))
 		hop, err := NewProcessor(NewPrivateKeyECDH(priv), nil).ProcessMessage(context.Background(), dec)
 		if err != nil {

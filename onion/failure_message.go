@@ -39,8 +39,8 @@ type FailureMessage struct {
 	PayloadOffset uint16
 	// ChannelUpdate is the raw channel_update, including its 0x0102
 	// message type prefix as BOLT 4 requires (older nodes omitted it).
-	// wire has no ChannelUpdate type yet, so the bytes are kept as they
-	// came; decode them with wire once it has one.
+	// The bytes are kept as they came so the message re-encodes exactly;
+	// DecodeChannelUpdate parses them.
 	ChannelUpdate []byte
 	// Rest holds the bytes after the code's fields: the optional TLV
 	// extension, or, for a code this package does not know, all of its
@@ -123,4 +123,30 @@ func DecodeFailureMessage(b []byte) (*FailureMessage, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrFailureMessage, m.Code, err)
 	}
 	return m, nil
+}
+
+// DecodeChannelUpdate parses ChannelUpdate as a wire.ChannelUpdate. It
+// accepts the form BOLT 4 requires (with the 0x0102 type prefix) and the
+// historical form without it.
+func (m *FailureMessage) DecodeChannelUpdate() (*wire.ChannelUpdate, error) {
+	b := m.ChannelUpdate
+	if len(b) >= 2 && wire.MessageType(uint16(b[0])<<8|uint16(b[1])) == wire.MsgChannelUpdate {
+		b = b[2:]
+	}
+	cu := &wire.ChannelUpdate{}
+	if err := cu.DecodePayload(b); err != nil {
+		return nil, fmt.Errorf("%w: channel_update: %v", ErrFailureMessage, err)
+	}
+	return cu, nil
+}
+
+// SetChannelUpdate encodes cu, with its message type prefix, into
+// ChannelUpdate.
+func (m *FailureMessage) SetChannelUpdate(cu *wire.ChannelUpdate) error {
+	b, err := wire.EncodeMessage(cu)
+	if err != nil {
+		return fmt.Errorf("%w: channel_update: %v", ErrFailureMessage, err)
+	}
+	m.ChannelUpdate = b
+	return nil
 }

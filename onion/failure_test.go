@@ -6,6 +6,8 @@ import (
 	"errors"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/lnkit/lnkit/wire"
 )
 
 // sampleFailure fills every field the code's data defines.
@@ -143,5 +145,34 @@ func TestFailureMessageTruncated(t *testing.T) {
 	}
 	if FailureCode(0x1234).Known() {
 		t.Fatal("unknown code reported known")
+	}
+}
+
+func TestFailureChannelUpdate(t *testing.T) {
+	cu := &wire.ChannelUpdate{}
+	cu.ChainHash = wire.MainnetChainHash
+	m := &FailureMessage{Code: CodeTemporaryChannelFailure}
+	if err := m.SetChannelUpdate(cu); err != nil {
+		t.Fatal(err)
+	}
+	if m.ChannelUpdate[0] != 0x01 || m.ChannelUpdate[1] != 0x02 {
+		t.Fatal("channel_update lacks its 0x0102 prefix")
+	}
+	enc, _ := m.Encode(nil)
+	dec, err := DecodeFailureMessage(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := dec.DecodeChannelUpdate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ChainHash != cu.ChainHash {
+		t.Fatal("channel_update differs")
+	}
+	// The historical form without the type prefix decodes too.
+	dec.ChannelUpdate = dec.ChannelUpdate[2:]
+	if _, err := dec.DecodeChannelUpdate(); err != nil {
+		t.Fatal(err)
 	}
 }

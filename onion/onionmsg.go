@@ -59,38 +59,6 @@ func newMessagePacket(sk *btcec.ModNScalar, hops []Hop, size int) (*Packet, erro
 	return pkt, err
 }
 
-// OnionMessage is the payload of the onion_message message (type 513): the
-// path key for the receiving hop and the packet. wire has no type for it
-// yet, so it lives here; Encode and DecodeOnionMessage work on the
-// message's payload without the 2-byte type.
-type OnionMessage struct {
-	PathKey wire.Point
-	Packet  *Packet
-}
-
-// Encode returns path_key, len and onion_message_packet.
-func (m *OnionMessage) Encode() ([]byte, error) {
-	b := append([]byte(nil), m.PathKey[:]...)
-	return wire.AppendVarBytes16(b, m.Packet.Encode())
-}
-
-// DecodeOnionMessage decodes the payload of an onion_message.
-func DecodeOnionMessage(b []byte) (*OnionMessage, error) {
-	r := wire.NewReader(b)
-	m := &OnionMessage{PathKey: r.Point("path_key")}
-	n := int(r.U16("len"))
-	raw := r.Bytes(n, "onion_message_packet")
-	if err := r.Err(); err != nil {
-		return nil, fmt.Errorf("onion: onion_message: %w", err)
-	}
-	pkt, err := DecodeMessagePacket(raw)
-	if err != nil {
-		return nil, err
-	}
-	m.Packet = pkt
-	return m, nil
-}
-
 // MessagePayload is a decoded onionmsg_tlv.
 type MessagePayload struct {
 	// ReplyPath is reply_path, for the final hop.
@@ -228,22 +196,26 @@ type MessageHop struct {
 	Recipient *RecipientData
 	// Final reports whether this node is the destination.
 	Final bool
-	// Next is the message to forward (Final false): send it to
+	// Next is the onion_message to forward (Final false): send it to
 	// NextNodeID.
-	Next *OnionMessage
+	Next *wire.OnionMessage
 	// NextNodeID is next_node_id from the recipient data.
 	NextNodeID *btcec.PublicKey
 }
 
-// ProcessMessage peels an onion message received with pathKey (BOLT 4
+// ProcessMessage peels an onion_message addressed to this node (BOLT 4
 // "Onion Messages", reader requirements). Messages that break the rules
 // are to be ignored: every error here means "drop the message".
-func (p *Processor) ProcessMessage(ctx context.Context, m *OnionMessage) (*MessageHop, error) {
+func (p *Processor) ProcessMessage(ctx context.Context, m *wire.OnionMessage) (*MessageHop, error) {
 	pathKey, err := m.PathKey.PublicKey()
 	if err != nil {
 		return nil, fmt.Errorf("%w: path_key: %v", ErrInvalidBlinding, err)
 	}
-	res, err := p.process(ctx, m.Packet, nil, &ProcessOptions{PathKey: pathKey}, true)
+	pkt, err := DecodeMessagePacket(m.Packet)
+	if err != nil {
+		return nil, err
+	}
+	res, err := p.process(ctx, pkt, nil, &ProcessOptions{PathKey: pathKey}, true)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +246,6 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *OnionMessage) (*Messa
 	if hop.NextNodeID, err = rd.Data.NextNodeID.PublicKey(); err != nil {
 		return nil, err
 	}
-	next := res.Next
-	hop.Next = &OnionMessage{PathKey: wire.NewPoint(rd.NextPathKey), Packet: &next}
+	hop.Next = &wire.OnionMessage{PathKey: wire.NewPoint(rd.NextPathKey), Packet: res.Next.Encode()}
 	return hop, nil
 }
