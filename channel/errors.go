@@ -38,6 +38,12 @@ var (
 	// receiver MUST fail the channel).
 	ErrHTLCSigCount = errors.New("channel: wrong number of HTLC signatures")
 
+	// ErrInvalidClosingSig reports a closing_signed, closing_complete or
+	// closing_sig signature that does not verify against the closing
+	// transaction it claims to sign (BOLT 2: the receiver MUST fail the
+	// channel or send a warning).
+	ErrInvalidClosingSig = errors.New("channel: invalid closing signature")
+
 	// ErrInvalidClose reports a closing transaction that cannot be built
 	// as asked (BOLT 2 closing negotiation / BOLT 3 "Closing Transaction").
 	ErrInvalidClose = errors.New("channel: invalid closing transaction request")
