@@ -1,0 +1,62 @@
+// Package onion implements BOLT 4 onion routing: Sphinx packets for
+// payments and onion messages, hop payloads, returned failures, and route
+// blinding.
+//
+// # Sender
+//
+// NewPacket builds the 1366-byte onion for a route of Hops (BOLT 4 "Packet
+// Construction", "Filler Generation"): each hop gets a variable-length TLV
+// payload (HopPayload.Encode), the packet commits to associated data (the
+// payment hash), and the session key comes from an injectable io.Reader.
+// Per hop it costs one ECDH and one base-point multiplication: the
+// ephemeral key is blinded in the scalar field. It returns the
+// SharedSecrets, which the sender keeps: SharedSecrets.DecryptFailure later
+// decrypts a returned failure with HMACs and ChaCha20 only.
+//
+// # Hop
+//
+// Processor.Process peels one layer (BOLT 4 "Packet Forwarding"): it
+// checks the version, the ephemeral key and the HMAC, asks a ReplayChecker
+// (MemoryReplayLog is an in-memory default) whether the packet was seen,
+// and returns the hop's payload, the next packet, whether the hop is final,
+// and the shared secret. The node key is used only through the one-method
+// ECDH interface, so an HSM can hold it; with the in-process
+// PrivateKeyECDH, the ECDH and the blinding of the next ephemeral key share
+// one precomputed table of the ephemeral point. A rejection is a
+// *ProcessError with the failure code BOLT 4 prescribes
+// (invalid_onion_version, invalid_onion_hmac, invalid_onion_key with
+// SHA256 of the onion for update_fail_malformed_htlc, invalid_onion_payload,
+// or invalid_onion_blinding inside a blinded route).
+//
+// DecodeHopPayload and HopPayload.Validate apply the "payload format"
+// rules for forwarding and final hops, inside and outside blinded routes;
+// HopPayload.CheckFinalHTLC applies the final node's amount and CLTV
+// checks.
+//
+// # Failures
+//
+// FailureMessage encodes and decodes every failure code of BOLT 4 "Failure
+// Messages" with its data, including the channel_update of the UPDATE
+// codes. NewFailure builds the failure at the erring node, padded to 256
+// bytes; ObfuscateFailure adds each hop's layer on the way back;
+// SharedSecrets.DecryptFailure finds the failing hop at the origin, or
+// reports ErrFailureGarbled when no hop's HMAC matches.
+//
+// Attributable failures (the attribution_data TLV of update_fail_htlc and
+// update_fulfill_htlc) are not implemented: the newest BOLT 4 text stored
+// for this project, and the vectors' onion-error-test.json at commit
+// a3772650, define no attribution_data and no vectors for it.
+//
+// # Route blinding and onion messages
+//
+// BuildBlindedPath blinds a route for a recipient (BOLT 4 "Route
+// Blinding"); senders put its encrypted data into HopPayloads addressed to
+// the blinded node ids. Hops pass ProcessOptions.PathKey, decrypt their
+// EncryptedData with DecryptRecipientData, and ForwardBlinded derives the
+// forwarded amount and expiry. NewMessagePacket and
+// Processor.ProcessMessage build and peel onion messages (BOLT 4 "Onion
+// Messages"), which always use blinded paths.
+//
+// The package depends only on wire (and btcec, x/crypto). It starts no
+// goroutines; Processor and MemoryReplayLog are safe for concurrent use.
+package onion
