@@ -111,7 +111,7 @@ func establish(ctx context.Context, tr *Transport, cfg Config, inbound bool) (*P
 		go func() { wrote <- tr.WriteMessage(ours) }()
 		var err error
 		theirs, err = readInit(tr)
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrNoInit) && !errors.Is(err, ErrMalformedMessage) {
 			tr.Close() // unblocks the write
 			<-wrote
 			return err
@@ -119,7 +119,9 @@ func establish(ctx context.Context, tr *Transport, cfg Config, inbound bool) (*P
 		if err := <-wrote; err != nil {
 			return fmt.Errorf("peer: send init: %w", err)
 		}
-		feats, err = negotiate(ours.Features, theirs.AllFeatures())
+		if err == nil {
+			feats, err = negotiate(ours.Features, theirs.AllFeatures())
+		}
 		if err == nil {
 			err = checkChains(&cfg, theirs.Networks)
 		}
@@ -160,7 +162,8 @@ func establish(ctx context.Context, tr *Transport, cfg Config, inbound bool) (*P
 	return p, nil
 }
 
-// readInit reads the peer's first message, which must be init.
+// readInit reads the peer's first message, which must be init. A
+// protocol violation is reported with ErrNoInit or ErrMalformedMessage.
 func readInit(tr *Transport) (*wire.Init, error) {
 	b, err := tr.ReadFrame()
 	if err != nil {
@@ -171,14 +174,10 @@ func readInit(tr *Transport) (*wire.Init, error) {
 	}
 	msg, err := wire.DecodeMessage(b)
 	if msg != nil && msg.MsgType() != wire.MsgInit {
-		err = fmt.Errorf("%w: got %s", ErrNoInit, msg.MsgType())
-		sendWarning(tr, wire.ChannelID{}, err.Error())
-		return nil, err
+		return nil, fmt.Errorf("%w: got %s", ErrNoInit, msg.MsgType())
 	}
 	if err != nil {
-		err = fmt.Errorf("%w: %w", ErrMalformedMessage, err)
-		sendWarning(tr, wire.ChannelID{}, err.Error())
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrMalformedMessage, err)
 	}
 	return msg.(*wire.Init), nil
 }
