@@ -163,15 +163,3 @@ func s64Bytes(v int64) [8]byte {
 	binary.BigEndian.PutUint64(a[:], uint64(v))
 	return a
 }
-
-// quickCheckRange is Signature.checkRange with a fast path: a 32-byte
-// big-endian value whose first byte is below 0xff is below the group order
-// n (which starts 0xffff...), so only values starting with 0xff need the
-// full comparison. It matters for commitment_signed, which carries up to
-// 966 signatures.
-func (s *Signature) quickCheckRange() error {
-	if s[0] != 0xff && s[32] != 0xff {
-		return nil
-	}
-	return s.checkRange()
-}

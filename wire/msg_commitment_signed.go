@@ -126,34 +126,23 @@ func (m *CommitmentSigned) DecodePayload(p []byte) error {
 	m.HTLCSignatures = nil
 	// Take all the signatures at once: Bytes fails, before anything is
 	// allocated, when num_htlcs claims more than the payload holds.
-	//
-	// The slice gets one spare element past its (clipped) capacity to
-	// hold funding_txid, which every current commitment_signed carries:
-	// one allocation instead of two for a message on the hot path.
-	var spare *Signature
 	if raw := r.Bytes(n*len(Signature{}), "htlc_signature"); n > 0 && raw != nil {
-		backing := make([]Signature, n+1)
-		sigs := backing[:n:n]
+		sigs := make([]Signature, n)
 		for i := range sigs {
 			copy(sigs[i][:], raw[len(Signature{})*i:])
-			if err := sigs[i].quickCheckRange(); err != nil {
+			if err := sigs[i].checkRange(); err != nil {
 				r.Fail(fmt.Errorf("htlc_signature %d: %w", i, err))
 				break
 			}
 		}
-		m.HTLCSignatures, spare = sigs, &backing[n]
+		m.HTLCSignatures = sigs
 	}
 	m.FundingTxID, m.Extra = nil, nil
 	tr := NewTLVReader(r.Rest())
 	for tr.Next() {
 		switch tr.Type() {
 		case TLVCommitmentSignedFundingTxID:
-			if spare == nil {
-				m.FundingTxID = tlvHash(&tr)
-			} else if v := tlvFixed(&tr, chainhash.HashSize, "a 32-byte sha256"); v != nil {
-				m.FundingTxID = (*chainhash.Hash)(spare[:chainhash.HashSize])
-				copy(m.FundingTxID[:], v)
-			}
+			m.FundingTxID = tlvHash(&tr)
 		default:
 			m.Extra.KeepOrFail(&tr)
 		}
