@@ -139,7 +139,11 @@ func (c *scriptConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *scriptConn) SetWriteDeadline(time.Time) error { return nil }
 
 func privFromHex(t testing.TB, s string) *btcec.PrivateKey {
-	k, _ := btcec.PrivKeyFromBytes(unhex(t, s))
+	return privFromBytes(unhex(t, s))
+}
+
+func privFromBytes(b []byte) *btcec.PrivateKey {
+	k, _ := btcec.PrivKeyFromBytes(b)
 	return k
 }
 
