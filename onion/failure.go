@@ -59,6 +59,12 @@ func ObfuscateFailure(sharedSecret [32]byte, reason []byte) {
 	xorKeyStream(&ammag, reason, reason, 0)
 }
 
+// The constant keys of the dummy decryption rounds.
+var dummyAmmag, dummyUm = func() ([32]byte, [32]byte) {
+	var zero [32]byte
+	return generateKey(keyTypeAmmag, &zero), generateKey(keyTypeUm, &zero)
+}()
+
 // DecryptedFailure is a failure as the origin decrypted it.
 type DecryptedFailure struct {
 	// SourceIndex is the index in the route of the hop that produced the
@@ -88,18 +94,18 @@ func (s SharedSecrets) DecryptFailure(reason []byte) (*DecryptedFailure, error) 
 	found := -1
 	var body []byte
 	rounds := max(len(s), decryptRounds)
-	var dummy [32]byte
 	for i := 0; i < rounds; i++ {
-		// Past the route's end the rounds use a constant key: the same
+		// Past the route's end the rounds use constant keys: the same
 		// work whatever the failing hop's position (BOLT 4 "Returning
-		// Errors": the origin SHOULD decrypt 20 times with constant keys).
-		ss := &dummy
+		// Errors": the origin SHOULD decrypt 20 times, with constant
+		// ammag and um keys to hide the route length).
+		ammag, um := &dummyAmmag, &dummyUm
+		var ak, uk [32]byte
 		if i < len(s) {
-			ss = &s[i]
+			ak, uk = generateKey(keyTypeAmmag, &s[i]), generateKey(keyTypeUm, &s[i])
+			ammag, um = &ak, &uk
 		}
-		ammag := generateKey(keyTypeAmmag, ss)
-		um := generateKey(keyTypeUm, ss)
-		xorKeyStream(&ammag, buf, buf, 0)
+		xorKeyStream(ammag, buf, buf, 0)
 		var mac [32]byte
 		hmacSHA256Into(&mac, um[:], buf[HMACSize:], nil)
 		if found < 0 && i < len(s) && hmacEqual(mac[:], buf[:HMACSize]) {

@@ -188,8 +188,8 @@ func shr1(v *[5]uint64) {
 // addition in the main loop is btcec's cheaper mixed addition), and the
 // same points under the endomorphism.
 type pointTable struct {
-	p   [tableSize]btcec.JacobianPoint
-	phi [tableSize]btcec.JacobianPoint
+	p, pNeg     [tableSize]btcec.JacobianPoint
+	phi, phiNeg [tableSize]btcec.JacobianPoint
 }
 
 // init fills the table for the affine point p (Z must be 1).
@@ -226,6 +226,10 @@ func (t *pointTable) init(p *btcec.JacobianPoint) {
 	for i := range t.p {
 		t.phi[i].Set(&t.p[i])
 		t.phi[i].X.Mul(&endoBeta).Normalize()
+		t.pNeg[i].Set(&t.p[i])
+		t.pNeg[i].Y.Negate(1).Normalize()
+		t.phiNeg[i].Set(&t.phi[i])
+		t.phiNeg[i].Y.Set(&t.pNeg[i].Y)
 	}
 }
 
@@ -246,35 +250,37 @@ func (t *pointTable) mul(k *btcec.ModNScalar, result *btcec.JacobianPoint) {
 	n2.set(&b2)
 	m := max(n1.len, n2.len)
 
-	var q, tmp, neg btcec.JacobianPoint
+	// When a half was negated, its table and the negated one swap roles.
+	p1, p1n, p2, p2n := &t.p, &t.pNeg, &t.phi, &t.phiNeg
+	if neg1 {
+		p1, p1n = p1n, p1
+	}
+	if neg2 {
+		p2, p2n = p2n, p2
+	}
+	// Alternate between two accumulators: btcec's point functions must
+	// not write to their input.
+	var a, b btcec.JacobianPoint
+	q, r := &a, &b
 	for i := m - 1; i >= 0; i-- {
-		btcec.DoubleNonConst(&q, &tmp)
-		q = tmp
-		if d := n1.d[i]; d != 0 {
-			addDigit(&q, &t.p, d, neg1, &tmp, &neg)
+		btcec.DoubleNonConst(q, r)
+		q, r = r, q
+		if d := n1.d[i]; d > 0 {
+			btcec.AddNonConst(q, &p1[d>>1], r)
+			q, r = r, q
+		} else if d < 0 {
+			btcec.AddNonConst(q, &p1n[(-d)>>1], r)
+			q, r = r, q
 		}
-		if d := n2.d[i]; d != 0 {
-			addDigit(&q, &t.phi, d, neg2, &tmp, &neg)
+		if d := n2.d[i]; d > 0 {
+			btcec.AddNonConst(q, &p2[d>>1], r)
+			q, r = r, q
+		} else if d < 0 {
+			btcec.AddNonConst(q, &p2n[(-d)>>1], r)
+			q, r = r, q
 		}
 	}
-	*result = q
-}
-
-// addDigit adds ±table[|d|/2] to q, flipping the sign when the scalar half
-// was negated.
-func addDigit(q *btcec.JacobianPoint, table *[tableSize]btcec.JacobianPoint, d int8, flip bool, tmp, neg *btcec.JacobianPoint) {
-	negative := (d < 0) != flip
-	if d < 0 {
-		d = -d
-	}
-	pt := &table[d>>1]
-	if negative {
-		neg.Set(pt)
-		neg.Y.Negate(1).Normalize()
-		pt = neg
-	}
-	btcec.AddNonConst(q, pt, tmp)
-	*q = *tmp
+	*result = *q
 }
 
 // compressInto writes the compressed encoding of the Jacobian point p
