@@ -151,6 +151,20 @@ func packWords(dst []byte, words []byte) []byte {
 // signature and applies the reader requirements of BOLT 11 "Tagged Fields".
 func (d *decoded) parseFields(fields []byte) error {
 	inv := &d.inv
+	// Count the fields first, so that storage for many fields (a hostile
+	// invoice may have thousands) is allocated once, at its final size.
+	total := 0
+	for rest := fields; len(rest) >= 3; total++ {
+		n := int(rest[1])<<5 | int(rest[2])
+		if n > len(rest)-3 {
+			break
+		}
+		rest = rest[3+n:]
+	}
+	if total > cap(inv.layout) {
+		inv.layout = make([]slot, 0, total)
+	}
+	var extraData []byte // shared backing store of ExtraFields' data
 	var haveP, haveS, haveD, haveH, haveN, haveX, haveC, have9, haveM bool
 	for len(fields) > 0 {
 		if len(fields) < 3 {
@@ -168,7 +182,13 @@ func (d *decoded) parseFields(fields []byte) error {
 			return err
 		}
 		if !known {
-			inv.ExtraFields = append(inv.ExtraFields, TaggedField{Type: tag, Data: append([]byte(nil), data...)})
+			if inv.ExtraFields == nil {
+				inv.ExtraFields = make([]TaggedField, 0, total-len(inv.layout))
+				extraData = make([]byte, 0, len(data)+len(fields))
+			}
+			start := len(extraData)
+			extraData = append(extraData, data...)
+			inv.ExtraFields = append(inv.ExtraFields, TaggedField{Type: tag, Data: extraData[start:len(extraData):len(extraData)]})
 			inv.layout = append(inv.layout, slot{tag: tag, extra: true, idx: uint16(len(inv.ExtraFields) - 1)})
 		}
 	}

@@ -100,7 +100,7 @@ func (inv *Invoice) encode(ctx context.Context, signer Signer) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if signer != nil {
+		if signer != nil && !sl.extra {
 			layout[i].words = uint16(width)
 		}
 	}

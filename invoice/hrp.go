@@ -1,7 +1,6 @@
 package invoice
 
 import (
-	"math"
 	"math/bits"
 	"strconv"
 
@@ -48,21 +47,19 @@ func CurrencyPrefix(net *chaincfg.Params) (string, error) {
 	return "", errf(ErrUnknownNetwork, "%q", net.Name)
 }
 
-// msatPerUnit gives, for each multiplier, the millisatoshis in one unit of
-// the amount, times ten (so that pico, a tenth of a millisatoshi, is an
-// integer).
-func msatPerUnitX10(mult byte) (uint64, bool) {
+// msatPerUnit gives, for each multiplier except p, the millisatoshis in one
+// unit of the amount. A pico-bitcoin is a tenth of a millisatoshi: p amounts
+// are handled apart, as millisatoshi digits followed by a 0.
+func msatPerUnit(mult byte) (uint64, bool) {
 	switch mult {
 	case 0:
-		return 1000 * 100_000_000 * 10, true // one bitcoin
+		return 1000 * 100_000_000, true // one bitcoin
 	case 'm':
-		return 100_000_000 * 10, true
+		return 100_000_000, true
 	case 'u':
-		return 100_000 * 10, true
+		return 100_000, true
 	case 'n':
-		return 100 * 10, true
-	case 'p':
-		return 1, true
+		return 100, true
 	}
 	return 0, false
 }
@@ -97,8 +94,8 @@ func parseHRP(hrp []byte) (*chaincfg.Params, wire.MilliSatoshi, byte, error) {
 		mult = c
 		amt = amt[:len(amt)-1]
 	}
-	per, ok := msatPerUnitX10(mult)
-	if !ok {
+	per, ok := msatPerUnit(mult)
+	if !ok && mult != 'p' {
 		return nil, 0, 0, errf(ErrInvalidMultiplier, "%q is not m, u, n or p", mult)
 	}
 	if len(amt) == 0 {
@@ -107,40 +104,51 @@ func parseHRP(hrp []byte) (*chaincfg.Params, wire.MilliSatoshi, byte, error) {
 	if amt[0] == '0' {
 		return nil, 0, 0, errf(ErrInvalidAmount, "amount %q has a leading zero or is zero", string(amt))
 	}
-	var v uint64
 	for _, c := range amt {
 		if c < '0' || c > '9' {
 			return nil, 0, 0, errf(ErrInvalidAmount, "amount %q is not a decimal number", string(amt))
 		}
+	}
+	digits := amt
+	if mult == 'p' {
+		// "if multiplier is p and the last decimal of amount is not 0:
+		// MUST fail the payment"; the other digits count millisatoshi.
+		if amt[len(amt)-1] != '0' {
+			return nil, 0, 0, errf(ErrSubMillisatoshi, "%sp is not a whole number of millisatoshi", string(amt))
+		}
+		digits, per = amt[:len(amt)-1], 1
+	}
+	var v uint64
+	for _, c := range digits {
 		hi, lo := bits.Mul64(v, 10)
 		lo, carry := bits.Add64(lo, uint64(c-'0'), 0)
 		if hi != 0 || carry != 0 {
-			return nil, 0, 0, errf(ErrInvalidAmount, "amount %q overflows", string(amt))
+			return nil, 0, 0, errf(ErrInvalidAmount, "amount %q overflows 64-bit millisatoshi", string(amt))
 		}
 		v = lo
 	}
-	if mult == 'p' && v%10 != 0 {
-		return nil, 0, 0, errf(ErrSubMillisatoshi, "%sp is not a whole number of millisatoshi", string(amt))
-	}
-	hi, x10 := bits.Mul64(v, per)
+	hi, msat := bits.Mul64(v, per)
 	if hi != 0 {
 		return nil, 0, 0, errf(ErrInvalidAmount, "amount %q%c overflows 64-bit millisatoshi", string(amt), mult)
 	}
-	return net, wire.MilliSatoshi(x10 / 10), mult, nil
+	return net, wire.MilliSatoshi(msat), mult, nil
 }
 
-// amountDigits returns the decimal digits for amount in the given
-// multiplier's unit, or false if the amount is not a whole number of units.
+// amountDigits appends the decimal digits of amount in the given
+// multiplier's unit, or reports false if the amount is not a whole number of
+// units.
 func amountDigits(dst []byte, amount wire.MilliSatoshi, mult byte) ([]byte, bool) {
-	per, ok := msatPerUnitX10(mult)
-	if !ok || amount == 0 {
+	if amount == 0 {
 		return dst, false
 	}
-	hi, x10 := bits.Mul64(uint64(amount), 10)
-	if hi != 0 || x10%per != 0 {
+	if mult == 'p' {
+		return append(strconv.AppendUint(dst, uint64(amount), 10), '0'), true
+	}
+	per, ok := msatPerUnit(mult)
+	if !ok || uint64(amount)%per != 0 {
 		return dst, false
 	}
-	return strconv.AppendUint(dst, x10/per, 10), true
+	return strconv.AppendUint(dst, uint64(amount)/per, 10), true
 }
 
 // shortestMultiplier picks the largest multiplier (none first) in which
@@ -148,8 +156,7 @@ func amountDigits(dst []byte, amount wire.MilliSatoshi, mult byte) ([]byte, bool
 // asks writers to use.
 func shortestMultiplier(amount wire.MilliSatoshi) byte {
 	for _, m := range [...]byte{0, 'm', 'u', 'n'} {
-		per, _ := msatPerUnitX10(m)
-		if uint64(amount) <= math.MaxUint64/10 && uint64(amount)*10%per == 0 {
+		if per, _ := msatPerUnit(m); uint64(amount)%per == 0 {
 			return m
 		}
 	}

@@ -55,7 +55,7 @@ func wordsToUint(words []byte) (uint64, bool) {
 	for len(words) > 0 && words[0] == 0 {
 		words = words[1:]
 	}
-	if len(words) > 13 || len(words) == 13 && words[0] > 1 {
+	if len(words) > 13 || len(words) == 13 && words[0] > 15 {
 		return 0, false
 	}
 	var v uint64
