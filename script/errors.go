@@ -29,6 +29,14 @@ var (
 	// different lengths.
 	ErrLengthMismatch = errors.New("script: parallel slices differ in length")
 
+	// ErrUnknownHTLCKind means an HTLCKind value is neither Offered nor
+	// Received.
+	ErrUnknownHTLCKind = errors.New("script: unknown HTLC kind")
+
+	// ErrInfinity means a derived point is the point at infinity, which is
+	// not a public key. It cannot happen for honestly derived keys.
+	ErrInfinity = errors.New("script: derived point at infinity")
+
 	// ErrUnknownWitness means a witness stack matches no spend path of
 	// the given witness script.
 	ErrUnknownWitness = errors.New("script: witness matches no spend path")

@@ -100,7 +100,7 @@ func HTLCScript(t ChannelType, kind HTLCKind, revocationKey, localHTLCKey, remot
 	case Received:
 		return ReceivedHTLCScript(t, revocationKey, localHTLCKey, remoteHTLCKey, paymentHash, cltvExpiry)
 	default:
-		return nil, fmt.Errorf("HTLC script: unknown %v", kind)
+		return nil, fmt.Errorf("HTLC script: %w %d", ErrUnknownHTLCKind, kind)
 	}
 }
 

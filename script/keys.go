@@ -20,7 +20,10 @@ func SingleTweak(perCommitmentPoint, basepoint *btcec.PublicKey) [32]byte {
 //
 //	pubkey = basepoint + SHA256(per_commitment_point || basepoint)·G
 //
-// It costs one base-point multiplication and one point addition. (The
+// It costs one base-point multiplication and one point addition, plus the
+// field inversion that turns the sum into affine coordinates; TweakPubKeys
+// shares that inversion among several keys of one commitment. Both
+// arguments must be non-nil. (The
 // result is the point at infinity only if the tweak is the discrete log of
 // -basepoint, which nobody can arrange; such a result would not be a valid
 // key and is not checked for.)

@@ -1,15 +1,10 @@
 package script
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 )
-
-// ErrInfinity means a derived point is the point at infinity, which is not
-// a public key. It cannot happen for honestly derived keys.
-var ErrInfinity = errors.New("script: derived point at infinity")
 
 // TweakPoint computes basepoint + SHA256(per_commitment_point ||
 // basepoint)·G like TweakPubKey, but leaves the result in Jacobian
