@@ -154,10 +154,13 @@ func (d *decoded) parseFields(fields []byte) error {
 	// Count the fields first, so that storage for many fields (a hostile
 	// invoice may have thousands) is allocated once, at its final size.
 	total := 0
-	for rest := fields; len(rest) >= 3; total++ {
+	for rest := fields; len(rest) > 0; total++ {
+		if len(rest) < 3 {
+			return errf(ErrTruncatedField, "%d words left before the signature cannot hold a field header", len(rest))
+		}
 		n := int(rest[1])<<5 | int(rest[2])
 		if n > len(rest)-3 {
-			break
+			return errf(ErrTruncatedField, "field type %d has data_length %d but only %d words remain", rest[0], n, len(rest)-3)
 		}
 		rest = rest[3+n:]
 	}
@@ -167,14 +170,9 @@ func (d *decoded) parseFields(fields []byte) error {
 	var extraData []byte // shared backing store of ExtraFields' data
 	var haveP, haveS, haveD, haveH, haveN, haveX, haveC, have9, haveM bool
 	for len(fields) > 0 {
-		if len(fields) < 3 {
-			return errf(ErrTruncatedField, "%d words left before the signature cannot hold a field header", len(fields))
-		}
+		// The loop above checked that the fields tile exactly.
 		tag := fields[0]
 		n := int(fields[1])<<5 | int(fields[2])
-		if n > len(fields)-3 {
-			return errf(ErrTruncatedField, "field type %d has data_length %d but only %d words remain", tag, n, len(fields)-3)
-		}
 		data := fields[3 : 3+n]
 		fields = fields[3+n:]
 		known, err := d.parseField(tag, data, &haveP, &haveS, &haveD, &haveH, &haveN, &haveX, &haveC, &have9, &haveM)
