@@ -2,6 +2,7 @@ package onion
 
 import (
 	"context"
+	"encoding/json"
 	"math/rand/v2"
 	"testing"
 
@@ -49,3 +50,5 @@ func peelAll(t testing.TB, nodes []testNode, pkt *Packet, assoc []byte) [][]byte
 	}
 	return out
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
