@@ -167,7 +167,9 @@ func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, 
 		return nil, p.fail(pkt, opts, CodeInvalidOnionHMAC, ErrInvalidHMAC)
 	}
 
-	if p.replay != nil {
+	// Onion messages need no replay protection: they carry no value and
+	// nothing is stored to forward them.
+	if p.replay != nil && !message {
 		tag := sha256.Sum256(res.SharedSecret[:])
 		var expiry uint32
 		if opts != nil {
