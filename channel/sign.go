@@ -199,9 +199,12 @@ func fundingWitness(p *Params, localSig, remoteSig wire.Signature) (btcwire.TxWi
 	return script.FundingWitness(p.Local.Funding, p.Remote.Funding, ls, rs)
 }
 
-// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines and returns the
-// error of the lowest index that failed, so the outcome does not depend on
-// scheduling. With one worker (or one item) it runs inline.
+// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines, all finished
+// before it returns. Each result is written to its own index, so successful
+// runs are identical to serial ones. On failure it stops handing out work
+// and returns the failed call's error with the lowest index (when several
+// fail, which one was reached first may depend on scheduling). With one
+// worker (or one item) it runs inline.
 func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
 	workers := runtime.GOMAXPROCS(0)
 	if workers > n {
