@@ -140,7 +140,12 @@ func (p *Peer) handlePing(m *wire.Ping) error {
 		return err
 	}
 	if m.NumPongBytes > wire.MaxPongBytes {
+		p.log.Debug("ignored ping", "num_pong_bytes", m.NumPongBytes)
 		return nil
 	}
-	return p.tr.WriteMessage(&wire.Pong{Padding: zeroPadding[:m.NumPongBytes]})
+	if err := p.tr.WriteMessage(&wire.Pong{Padding: zeroPadding[:m.NumPongBytes]}); err != nil {
+		return err
+	}
+	p.log.Debug("answered ping", "num_pong_bytes", m.NumPongBytes)
+	return nil
 }
