@@ -1,0 +1,125 @@
+package ecmult
+
+import "github.com/btcsuite/btcd/btcec/v2"
+
+// Table holds the multiples of one point that a multiplication adds: the odd
+// multiples P, 3P, ..., 15P in affine form (Z = 1, so that each addition is
+// btcec's cheaper mixed addition), their negations, and the images of both
+// under the endomorphism φ. Build it once with Init and call Mul for every
+// scalar that multiplies the same point.
+//
+// The zero Table stands for the point at infinity. A Table is about 4 KiB;
+// keep it on the stack or reuse it. After Init it is only read, so Mul may be
+// called from several goroutines at once.
+type Table struct {
+	p, pNeg, phi, phiNeg [tableSize]btcec.JacobianPoint
+	finite               bool
+}
+
+// Init fills the table for p, which must be normalized (as produced by
+// btcec's PublicKey.AsJacobian or by any btcec point operation) and may be
+// the point at infinity. It costs one doubling, seven additions, one field
+// inversion and a few dozen field multiplications.
+func (t *Table) Init(p *btcec.JacobianPoint) {
+	initTables(t, p, nil, nil)
+}
+
+// Mul sets result = k·P for the table's point P. The result is normalized
+// but, in general, not affine: call ToAffine before reading X and Y. It runs
+// in variable time.
+func (t *Table) Mul(k *btcec.ModNScalar, result *btcec.JacobianPoint) {
+	var terms [2]term
+	if !t.finite {
+		accumulate(nil, 0, result)
+		return
+	}
+	n := t.terms(k, &terms)
+	accumulate(terms[:], n, result)
+}
+
+// isInfinity reports whether p is the point at infinity in either of btcec's
+// representations.
+func isInfinity(p *btcec.JacobianPoint) bool {
+	return (p.X.IsZero() && p.Y.IsZero()) || p.Z.IsZero()
+}
+
+// initTables fills t1 for p1 and, if t2 is not nil, t2 for p2, sharing one
+// field inversion between them.
+func initTables(t1 *Table, p1 *btcec.JacobianPoint, t2 *Table, p2 *btcec.JacobianPoint) {
+	// Montgomery's trick over every finite table's entries: with
+	// prefix[i] = Z_0·...·Z_i, one inversion of the last prefix gives each
+	// 1/Z_i by walking back down.
+	var pts [2 * tableSize]*btcec.JacobianPoint
+	n := 0
+	for _, tp := range [2]struct {
+		t *Table
+		p *btcec.JacobianPoint
+	}{{t1, p1}, {t2, p2}} {
+		if tp.t == nil {
+			continue
+		}
+		tp.t.finite = !isInfinity(tp.p)
+		if !tp.t.finite {
+			continue
+		}
+		oddMultiples(tp.p, &tp.t.p)
+		for i := range tp.t.p {
+			pts[n] = &tp.t.p[i]
+			n++
+		}
+	}
+	if n == 0 {
+		return
+	}
+	var prefix [2 * tableSize]btcec.FieldVal
+	prefix[0].Set(&pts[0].Z)
+	for i := 1; i < n; i++ {
+		prefix[i].Mul2(&prefix[i-1], &pts[i].Z)
+	}
+	var inv btcec.FieldVal // 1/(Z_0·...·Z_i) at step i
+	inv.Set(&prefix[n-1]).Inverse()
+	for i := n - 1; i >= 0; i-- {
+		var zInv, z2, z3 btcec.FieldVal
+		if i > 0 {
+			zInv.Mul2(&inv, &prefix[i-1])
+			inv.Mul(&pts[i].Z)
+		} else {
+			zInv.Set(&inv)
+		}
+		z2.SquareVal(&zInv)
+		z3.Mul2(&z2, &zInv)
+		pts[i].X.Mul(&z2).Normalize()
+		pts[i].Y.Mul(&z3).Normalize()
+		pts[i].Z.SetInt(1)
+	}
+
+	for _, t := range [2]*Table{t1, t2} {
+		if t != nil && t.finite {
+			t.fillImages()
+		}
+	}
+}
+
+// oddMultiples sets out to P, 3P, 5P, ..., 15P in Jacobian form.
+func oddMultiples(p *btcec.JacobianPoint, out *[tableSize]btcec.JacobianPoint) {
+	var twoP btcec.JacobianPoint
+	btcec.DoubleNonConst(p, &twoP)
+	out[0].Set(p)
+	for i := 1; i < tableSize; i++ {
+		btcec.AddNonConst(&out[i-1], &twoP, &out[i])
+	}
+}
+
+// fillImages derives the negations and the φ images from the affine odd
+// multiples. φ(x, y) = (β·x, y) is λ times the point, and −(x, y) = (x, −y).
+func (t *Table) fillImages() {
+	for i := range t.p {
+		t.pNeg[i].Set(&t.p[i])
+		t.pNeg[i].Y.Negate(1).Normalize()
+		t.phi[i].Set(&t.p[i])
+		t.phi[i].X.Mul(&endoBeta).Normalize()
+		t.phiNeg[i].X.Set(&t.phi[i].X)
+		t.phiNeg[i].Y.Set(&t.pNeg[i].Y)
+		t.phiNeg[i].Z.SetInt(1)
+	}
+}
