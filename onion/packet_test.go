@@ -6,8 +6,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/btcsuite/btcd/btcec/v2"
 )
 
 // TestRoundTripRandomRoutes builds onions for random routes of 1 to 27 hops
@@ -156,46 +154,6 @@ func TestProcessBadPayloadLength(t *testing.T) {
 		var pe *ProcessError
 		if !errors.As(err, &pe) || pe.Code != CodeInvalidOnionPayload {
 			t.Fatalf("length %d: %v", l, err)
-		}
-	}
-}
-
-func TestScalarMultTable(t *testing.T) {
-	rng := rand.NewChaCha8([32]byte{5})
-	for i := 0; i < 200; i++ {
-		var b [32]byte
-		rng.Read(b[:])
-		var k btcec.ModNScalar
-		k.SetBytes(&b)
-		if i == 0 {
-			k.SetInt(1)
-		}
-		if i == 1 {
-			k.SetInt(0).Negate() // zero
-		}
-		if i == 2 {
-			k.SetInt(1).Negate() // n-1
-		}
-		rng.Read(b[:])
-		priv, pub := btcec.PrivKeyFromBytes(b[:])
-		_ = priv
-		var pt btcec.JacobianPoint
-		pub.AsJacobian(&pt)
-		var want, got btcec.JacobianPoint
-		btcec.ScalarMultNonConst(&k, &pt, &want)
-		var tab pointTable
-		tab.init(&pt)
-		tab.mul(&k, &got)
-		want.ToAffine()
-		got.ToAffine()
-		if k.IsZero() {
-			if !(got.X.IsZero() && got.Y.IsZero()) && !got.Z.IsZero() {
-				t.Fatalf("0·P is not infinity")
-			}
-			continue
-		}
-		if !want.X.Equals(&got.X) || !want.Y.Equals(&got.Y) {
-			t.Fatalf("case %d: table multiplication differs from btcec", i)
 		}
 	}
 }
