@@ -32,17 +32,20 @@ func MultiplyTwo(a *btcec.ModNScalar, p *btcec.JacobianPoint, b *btcec.ModNScala
 			t2, p2, k2 = &tq, q, b
 		}
 	}
-	var terms [4]term
 	switch {
 	case t2 != nil:
 		initTables(t1, p1, t2, p2)
-		n1 := t1.terms(k1, (*[2]term)(terms[0:2]))
-		n2 := t2.terms(k2, (*[2]term)(terms[2:4]))
+		var d [4]wnafDigits
+		n1, neg1 := splitRecode(k1, (*[2]wnafDigits)(d[0:2]))
+		n2, neg2 := splitRecode(k2, (*[2]wnafDigits)(d[2:4]))
+		terms := [4]term{
+			t1.term(&d[0], false, neg1[0]), t1.term(&d[1], true, neg1[1]),
+			t2.term(&d[2], false, neg2[0]), t2.term(&d[3], true, neg2[1]),
+		}
 		accumulate(terms[:], max(n1, n2), result)
 	case t1 != nil:
 		initTables(t1, p1, nil, nil)
-		n := t1.terms(k1, (*[2]term)(terms[0:2]))
-		accumulate(terms[:2], n, result)
+		t1.Mul(k1, result)
 	default:
 		accumulate(nil, 0, result)
 	}
@@ -51,28 +54,38 @@ func MultiplyTwo(a *btcec.ModNScalar, p *btcec.JacobianPoint, b *btcec.ModNScala
 // term is one half-length product of a multiplication: a wNAF digit string
 // and the table entries its positive and negative digits add.
 type term struct {
-	digits   wnafDigits
+	digits   *wnafDigits
 	pos, neg *[tableSize]btcec.JacobianPoint
 }
 
-// terms splits k into the two half-length products k1·P + k2·φ(P) for the
-// table's point and returns the number of digits of the longer one. The
-// table must be finite; out must be zero on entry.
-func (t *Table) terms(k *btcec.ModNScalar, out *[2]term) int {
+// splitRecode splits k into k1 + k2·λ and recodes both halves into d, which
+// must be zero on entry. A half may be "negative", that is close to n: its
+// negation is recoded instead and neg reports it. n is the number of digits
+// of the longer half.
+func splitRecode(k *btcec.ModNScalar, d *[2]wnafDigits) (n int, neg [2]bool) {
 	k1, k2 := splitScalar(k)
-	out[0].pos, out[0].neg = &t.p, &t.pNeg
-	out[1].pos, out[1].neg = &t.phi, &t.phiNeg
-	// A half may be "negative", that is close to n: recode its negation
-	// and swap the roles of the table and its negation.
-	if k1.IsOverHalfOrder() {
+	if neg[0] = k1.IsOverHalfOrder(); neg[0] {
 		k1.Negate()
-		out[0].pos, out[0].neg = out[0].neg, out[0].pos
 	}
-	if k2.IsOverHalfOrder() {
+	if neg[1] = k2.IsOverHalfOrder(); neg[1] {
 		k2.Negate()
-		out[1].pos, out[1].neg = out[1].neg, out[1].pos
 	}
-	return max(recode(&k1, &out[0].digits), recode(&k2, &out[1].digits))
+	return max(recode(&k1, &d[0]), recode(&k2, &d[1])), neg
+}
+
+// term pairs the digits d with the table's multiples of P, or of φ(P) when
+// endo is set, swapping the positive and negative entries when the half was
+// negated. It returns the term by value (storing the table's address through
+// a pointer would move every Table to the heap).
+func (t *Table) term(d *wnafDigits, endo, negated bool) term {
+	pos, neg := &t.p, &t.pNeg
+	if endo {
+		pos, neg = &t.phi, &t.phiNeg
+	}
+	if negated {
+		pos, neg = neg, pos
+	}
+	return term{digits: d, pos: pos, neg: neg}
 }
 
 // accumulate sets result = Σ terms, reading n digits of each, most

@@ -28,12 +28,13 @@ func (t *Table) Init(p *btcec.JacobianPoint) {
 // but, in general, not affine: call ToAffine before reading X and Y. It runs
 // in variable time.
 func (t *Table) Mul(k *btcec.ModNScalar, result *btcec.JacobianPoint) {
-	var terms [2]term
 	if !t.finite {
 		accumulate(nil, 0, result)
 		return
 	}
-	n := t.terms(k, &terms)
+	var d [2]wnafDigits
+	n, neg := splitRecode(k, &d)
+	terms := [2]term{t.term(&d[0], false, neg[0]), t.term(&d[1], true, neg[1])}
 	accumulate(terms[:], n, result)
 }
 
