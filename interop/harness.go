@@ -111,6 +111,11 @@ func (p *process) stop(t *testing.T) {
 	}
 	p.log.Close()
 	if t.Failed() {
+		if d := os.Getenv("LNKIT_INTEROP_KEEP_LOGS"); d != "" {
+			b, _ := os.ReadFile(p.log.Name())
+			_ = os.MkdirAll(d, 0o755)
+			_ = os.WriteFile(filepath.Join(d, t.Name()+"-"+p.name+".log"), b, 0o644)
+		}
 		b, _ := os.ReadFile(p.log.Name())
 		if len(b) > 4000 {
 			b = b[len(b)-4000:]
