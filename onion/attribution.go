@@ -139,6 +139,10 @@ func writeAttributionHMACs(ss *[32]byte, packet []byte, ad *wire.AttributionData
 	inner, outer := sha256.New(), sha256.New()
 	saver, okS := inner.(encoding.BinaryAppender)
 	loader, okL := inner.(encoding.BinaryUnmarshaler)
+	if !okS || !okL {
+		writeAttributionHMACsPlain(&um, packet, ad)
+		return
+	}
 	inner.Write(ipad[:])
 	inner.Write(packet)
 	var state [128]byte
@@ -146,9 +150,10 @@ func writeAttributionHMACs(ss *[32]byte, packet []byte, ad *wire.AttributionData
 	var sum [sha256.Size]byte
 	for y := 0; y < AttributionMaxHops; y++ {
 		inner.Write(ad[4*y : 4*y+4])
-		var saved []byte
-		if okS && okL {
-			saved, _ = saver.AppendBinary(state[:0])
+		saved, err := saver.AppendBinary(state[:0])
+		if err != nil {
+			writeAttributionHMACsPlain(&um, packet, ad)
+			return
 		}
 		inner.Write(gatherDownstream(down[:0], ad, y))
 		inner.Sum(sum[:0])
@@ -158,15 +163,24 @@ func writeAttributionHMACs(ss *[32]byte, packet []byte, ad *wire.AttributionData
 		outer.Sum(sum[:0])
 		off := attrHMACOffset(0, AttributionMaxHops-1-y)
 		copy(ad[off:off+attrHMACSize], sum[:attrHMACSize])
-		if saved != nil {
-			_ = loader.UnmarshalBinary(saved)
-			continue
+		if err := loader.UnmarshalBinary(saved); err != nil {
+			writeAttributionHMACsPlain(&um, packet, ad)
+			return
 		}
-		// Without state saving, rehash the prefix.
-		inner.Reset()
-		inner.Write(ipad[:])
-		inner.Write(packet)
-		inner.Write(ad[:4*y+4])
+	}
+}
+
+// writeAttributionHMACsPlain computes the same HMACs one by one over the
+// whole message: the fallback should the hash state not be savable.
+func writeAttributionHMACsPlain(um *[32]byte, packet []byte, ad *wire.AttributionData) {
+	var m [attrHoldTimesLen + AttributionMaxHops*attrHMACSize]byte
+	for y := 0; y < AttributionMaxHops; y++ {
+		msg := append(m[:0], ad[:4*y+4]...)
+		msg = gatherDownstream(msg, ad, y)
+		var mac [32]byte
+		hmacSHA256Into(&mac, um[:], packet, msg)
+		off := attrHMACOffset(0, AttributionMaxHops-1-y)
+		copy(ad[off:off+attrHMACSize], mac[:attrHMACSize])
 	}
 }
 

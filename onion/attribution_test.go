@@ -507,26 +507,33 @@ func TestHoldTimeUnits(t *testing.T) {
 	}
 }
 
-// TestAttributionHMACFallback checks the HMACs against the plain
-// construction (one HMAC per distance, no saved hash state).
-func TestAttributionHMACFallback(t *testing.T) {
+// TestAttributionHMACsPlain checks the HMACs computed with a saved hash
+// state against the plain construction (also the fallback path), and that
+// against the stdlib HMAC.
+func TestAttributionHMACsPlain(t *testing.T) {
 	rng := rand.NewChaCha8([32]byte{26})
 	var ss [32]byte
 	rng.Read(ss[:])
-	pkt := make([]byte, 300)
-	rng.Read(pkt)
-	var ad wire.AttributionData
-	rng.Read(ad[:])
-	got := ad
-	writeAttributionHMACs(&ss, pkt, &got)
-	um := generateKey(keyTypeUm, &ss)
-	for y := 0; y < AttributionMaxHops; y++ {
-		m := append([]byte(nil), got[:4*y+4]...)
-		m = gatherDownstream(m, &got, y)
-		mac := hmacSHA256(um[:], append(bytes.Clone(pkt), m...))
-		off := attrHMACOffset(0, AttributionMaxHops-1-y)
-		if !bytes.Equal(mac[:attrHMACSize], got[off:off+attrHMACSize]) {
-			t.Fatalf("distance %d: HMAC differs", y)
+	for _, size := range []int{0, 1, 292, 1060} {
+		pkt := make([]byte, size)
+		rng.Read(pkt)
+		var ad wire.AttributionData
+		rng.Read(ad[:])
+		fast, plain := ad, ad
+		writeAttributionHMACs(&ss, pkt, &fast)
+		um := generateKey(keyTypeUm, &ss)
+		writeAttributionHMACsPlain(&um, pkt, &plain)
+		if fast != plain {
+			t.Fatalf("packet of %d bytes: saved-state HMACs differ from the plain ones", size)
+		}
+		for y := 0; y < AttributionMaxHops; y++ {
+			m := append(bytes.Clone(pkt), fast[:4*y+4]...)
+			m = gatherDownstream(m, &fast, y)
+			mac := hmacSHA256(um[:], m)
+			off := attrHMACOffset(0, AttributionMaxHops-1-y)
+			if !bytes.Equal(mac[:attrHMACSize], fast[off:off+attrHMACSize]) {
+				t.Fatalf("packet of %d bytes, distance %d: HMAC differs from crypto/hmac", size, y)
+			}
 		}
 	}
 }
