@@ -14,9 +14,17 @@ import (
 
 // Benchmarks and their floors. Goals (ratios within one run):
 //
-//   - BenchmarkNoiseHandshake ≤ 1.05 × (6 × BenchmarkFloorECDH +
-//     2 × BenchmarkFloorBaseMult); BenchmarkFloorHandshakeCurve runs those
-//     eight operations in one loop for a direct ratio.
+//   - Issue goal: BenchmarkNoiseHandshake ≤ 1.05 ×
+//     BenchmarkFloorHandshakeCurve, which runs 6 × BenchmarkFloorECDH and
+//     2 × BenchmarkFloorBaseMult (each base multiplication including its
+//     affine conversion, as the ephemeral public keys need) in one loop.
+//   - Protocol floor: BenchmarkFloorHandshakeCurveFull adds the curve work
+//     BOLT 8 also mandates and the issue's floor leaves out: the three point
+//     decompressions (both ephemeral keys and the initiator's static key
+//     arrive compressed and must be checked to be on the curve). The ratio
+//     NoiseHandshake / FloorHandshakeCurveFull is the overhead of everything
+//     that is not curve arithmetic (SHA-256, HKDF, ChaCha20-Poly1305,
+//     allocations, bookkeeping); it should stay close to 1.
 //   - BenchmarkNoiseEncrypt<size> ≤ 1.3 × BenchmarkFloorSealOpen<size>,
 //     with 0 allocs/op. The floor is the least cryptography BOLT 8 framing
 //     needs: ChaCha20-Poly1305 seal and open of the 2-byte length and of the
@@ -121,22 +129,69 @@ func BenchmarkFloorBaseMult(b *testing.B) {
 	}
 }
 
-// BenchmarkFloorHandshakeCurve is the handshake's curve work alone: six
-// ECDH and two base-point multiplications.
+// floorHandshakeCurve is the issue's floor: six ECDH and two base-point
+// multiplications, each converted to affine coordinates.
+func floorHandshakeCurve(k *btcec.ModNScalar, p *btcec.JacobianPoint) {
+	for range 6 {
+		floorECDH(k, p)
+	}
+	for range 2 {
+		var r btcec.JacobianPoint
+		btcec.ScalarBaseMultNonConst(k, &r)
+		r.ToAffine()
+	}
+}
+
+// BenchmarkFloorHandshakeCurve is the handshake's curve work as issue 6
+// counts it: six ECDH and two base-point multiplications with their affine
+// conversions. BenchmarkNoiseHandshake ≤ 1.05 × this is the issue's goal.
 func BenchmarkFloorHandshakeCurve(b *testing.B) {
 	k := testKey("a").key.Key
 	var p btcec.JacobianPoint
 	testKey("b").PubKey().AsJacobian(&p)
 	b.ReportAllocs()
 	for b.Loop() {
-		for range 6 {
-			floorECDH(&k, &p)
+		floorHandshakeCurve(&k, &p)
+	}
+}
+
+// BenchmarkFloorParsePubKey is one point decompression and validation, as
+// btcec.ParsePubKey does it for a 33-byte compressed key.
+func BenchmarkFloorParsePubKey(b *testing.B) {
+	ser := testKey("b").PubKey().SerializeCompressed()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := btcec.ParsePubKey(ser); err != nil {
+			b.Fatal(err)
 		}
-		for range 2 {
-			var r btcec.JacobianPoint
-			btcec.ScalarBaseMultNonConst(&k, &r)
-			r.ToAffine()
+	}
+}
+
+// BenchmarkFloorHandshakeCurveFull is the protocol floor: all the curve
+// work a BOLT 8 handshake between two parties cannot avoid, with btcec's
+// primitives. It is BenchmarkFloorHandshakeCurve plus three
+// btcec.ParsePubKey calls: the responder decompresses the initiator's
+// ephemeral key (act one) and static key (act three), the initiator the
+// responder's ephemeral key (act two). The two ephemeral public keys'
+// affine conversions are already in the issue's floor (each base
+// multiplication there ends in ToAffine), so they are not counted twice.
+// NoiseHandshake / FloorHandshakeCurveFull measures everything else.
+func BenchmarkFloorHandshakeCurveFull(b *testing.B) {
+	k := testKey("a").key.Key
+	var p btcec.JacobianPoint
+	testKey("b").PubKey().AsJacobian(&p)
+	var keys [3][]byte
+	for i, seed := range []string{"c", "d", "e"} {
+		keys[i] = testKey(seed).PubKey().SerializeCompressed()
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, ser := range keys {
+			if _, err := btcec.ParsePubKey(ser); err != nil {
+				b.Fatal(err)
+			}
 		}
+		floorHandshakeCurve(&k, &p)
 	}
 }
 
