@@ -98,11 +98,13 @@ func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *Commi
 			return nil
 		}
 		h := &c.HTLCs[i-1]
-		digest, err := htlc.SignatureHash(h.SecondLevelTx, h.Output.WitnessScript, h.Output.Value, hashType)
+		// The HTLC transaction has one input, which spends the HTLC
+		// output: htlc.SignatureHash's digest, hashed directly.
+		digest, err := witnessV0SigHash(h.SecondLevelTx, 0, h.Output.WitnessScript, int64(h.Output.Value), hashType)
 		if err != nil {
 			return err
 		}
-		if !verifySig(sigs.HTLCSigs[i-1], digest, c.Keys.RemoteHTLCKey) {
+		if !verifySig(sigs.HTLCSigs[i-1], digest[:], c.Keys.RemoteHTLCKey) {
 			return &SignatureError{HTLCIndex: i - 1, HTLCID: h.ID, Err: ErrInvalidHTLCSig}
 		}
 		return nil

@@ -87,14 +87,31 @@ type SignRequest struct {
 
 // Digest returns the BIP 143 signature hash the request asks to sign.
 func (r *SignRequest) Digest() ([]byte, error) {
+	d, err := r.digest()
+	if err != nil {
+		return nil, err
+	}
+	return d[:], nil
+}
+
+// digest is Digest without the allocation. Without SigHashes it hashes
+// only what HashType commits to (witnessV0SigHash); with them it uses
+// txscript and the given midstate, which is what a transaction of many
+// inputs, each signed with SIGHASH_ALL, needs.
+func (r *SignRequest) digest() ([32]byte, error) {
+	var d [32]byte
 	if r.Tx == nil || r.InputIndex < 0 || r.InputIndex >= len(r.Tx.TxIn) {
-		return nil, fmt.Errorf("%w: no input %d to sign", ErrInvalidParams, r.InputIndex)
+		return d, fmt.Errorf("%w: no input %d to sign", ErrInvalidParams, r.InputIndex)
 	}
-	hashes := r.SigHashes
-	if hashes == nil {
-		hashes = txscript.NewTxSigHashes(r.Tx, emptyFetcher)
+	if r.SigHashes == nil {
+		return witnessV0SigHash(r.Tx, r.InputIndex, r.WitnessScript, int64(r.Value), r.HashType)
 	}
-	return txscript.CalcWitnessSigHash(r.WitnessScript, hashes, r.HashType, r.Tx, r.InputIndex, int64(r.Value))
+	h, err := txscript.CalcWitnessSigHash(r.WitnessScript, r.SigHashes, r.HashType, r.Tx, r.InputIndex, int64(r.Value))
+	if err != nil {
+		return d, err
+	}
+	copy(d[:], h)
+	return d, nil
 }
 
 // emptyFetcher answers every previous-output query with an empty output:
@@ -199,11 +216,11 @@ func (m *MemorySigner) SignInput(ctx context.Context, req *SignRequest) (wire.Si
 	if err != nil {
 		return wire.Signature{}, err
 	}
-	digest, err := req.Digest()
+	digest, err := req.digest()
 	if err != nil {
 		return wire.Signature{}, err
 	}
-	return wire.NewSignature(ecdsa.Sign(key, digest)), nil
+	return wire.NewSignature(ecdsa.Sign(key, digest[:])), nil
 }
 
 // verifySig checks a compact signature over digest with pub.
