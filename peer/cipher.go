@@ -2,7 +2,6 @@ package peer
 
 import (
 	"crypto/cipher"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 
@@ -17,21 +16,43 @@ const keyRotationInterval = 1000
 const macSize = chacha20poly1305.Overhead
 
 // hkdf2 is BOLT 8's HKDF: RFC 5869 with SHA-256, salt ck, input ikm, an
-// empty info and 64 bytes of output, split in two 32-byte halves.
+// empty info and 64 bytes of output, split in two 32-byte halves. ikm is
+// empty or 32 bytes.
 func hkdf2(ck *[32]byte, ikm []byte) (a, b [32]byte) {
-	m := hmac.New(sha256.New, ck[:])
-	m.Write(ikm)
-	var prk [32]byte
-	m.Sum(prk[:0])
-
-	m = hmac.New(sha256.New, prk[:])
-	m.Write([]byte{1})
-	m.Sum(a[:0])
-	m.Reset()
-	m.Write(a[:])
-	m.Write([]byte{2})
-	m.Sum(b[:0])
+	prk := hmacSHA256(ck, ikm) // extract
+	a = hmacSHA256(&prk, []byte{1})
+	var t2 [33]byte // T(2) = HMAC(prk, T(1) || 0x02)
+	copy(t2[:], a[:])
+	t2[32] = 2
+	b = hmacSHA256(&prk, t2[:])
 	return a, b
+}
+
+// sha256BlockSize is SHA-256's block size, the length HMAC pads its key to.
+const sha256BlockSize = 64
+
+// hmacSHA256 returns HMAC-SHA256(key, msg) (RFC 2104) for a 32-byte key and
+// a message of at most 64 bytes. It hashes two stack buffers with
+// sha256.Sum256 and so never allocates, unlike hmac.New. Every message
+// hkdf2 passes fits.
+func hmacSHA256(key *[32]byte, msg []byte) [32]byte {
+	if len(msg) > sha256BlockSize {
+		panic("peer: hmacSHA256 message longer than 64 bytes")
+	}
+	var inner [2 * sha256BlockSize]byte  // (key ^ ipad) || msg
+	var outer [sha256BlockSize + 32]byte // (key ^ opad) || inner hash
+	for i := range sha256BlockSize {
+		var k byte
+		if i < len(key) {
+			k = key[i]
+		}
+		inner[i] = k ^ 0x36
+		outer[i] = k ^ 0x5c
+	}
+	n := copy(inner[sha256BlockSize:], msg)
+	h := sha256.Sum256(inner[:sha256BlockSize+n])
+	copy(outer[sha256BlockSize:], h[:])
+	return sha256.Sum256(outer[:])
 }
 
 // putNonce writes BOLT 8's 96-bit nonce: 32 zero bits, then n as a 64-bit

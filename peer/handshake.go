@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // BOLT 8 constants.
@@ -34,6 +35,7 @@ type handshake struct {
 
 	e    btcec.ModNScalar // our ephemeral private key
 	ePub [33]byte
+	seed [32]byte         // where the ephemeral key is read into from rand
 	re   *btcec.PublicKey // remote ephemeral
 	rs   *btcec.PublicKey // remote static
 
@@ -44,12 +46,14 @@ type handshake struct {
 // h = SHA-256(h || prologue), then h = SHA-256(h || responder's static key).
 func newHandshake(initiator bool, key ECDHKey, localPub *btcec.PublicKey, remote *btcec.PublicKey, rnd io.Reader) *handshake {
 	hs := &handshake{initiator: initiator, key: key, rand: rnd, rs: remote}
-	copy(hs.localPub[:], localPub.SerializeCompressed())
+	serializePub(&hs.localPub, localPub)
 	hs.h = sha256.Sum256([]byte(protocolName))
 	hs.ck = hs.h
 	hs.mixHash([]byte(prologue))
 	if initiator {
-		hs.mixHash(remote.SerializeCompressed())
+		var rs [33]byte
+		serializePub(&rs, remote)
+		hs.mixHash(rs[:])
 	} else {
 		hs.mixHash(hs.localPub[:])
 	}
@@ -73,25 +77,29 @@ func (hs *handshake) mixKey(ss [32]byte) {
 func (hs *handshake) encryptWithAD(dst []byte, n uint64, plaintext []byte) []byte {
 	var nonce [12]byte
 	putNonce(&nonce, n)
-	return newAEAD(&hs.tempK).Seal(dst, nonce[:], plaintext, hs.h[:])
+	aead, _ := chacha20poly1305.New(hs.tempK[:]) // a 32-byte key cannot fail
+	return aead.Seal(dst, nonce[:], plaintext, hs.h[:])
 }
 
 // decryptWithAD opens ciphertext with temp_k, nonce n and AD h.
 func (hs *handshake) decryptWithAD(dst []byte, n uint64, ciphertext []byte) ([]byte, error) {
 	var nonce [12]byte
 	putNonce(&nonce, n)
-	return newAEAD(&hs.tempK).Open(dst, nonce[:], ciphertext, hs.h[:])
+	aead, _ := chacha20poly1305.New(hs.tempK[:])
+	return aead.Open(dst, nonce[:], ciphertext, hs.h[:])
 }
 
 // genEphemeral draws the ephemeral key from hs.rand: 32 bytes taken as a
 // scalar, redrawn while zero or not below the group order.
 func (hs *handshake) genEphemeral() error {
-	var buf [32]byte
+	// The read goes through an interface, so a local buffer would escape
+	// to the heap; hs.seed is already there. It is cleared once used.
+	defer clear(hs.seed[:])
 	for {
-		if _, err := io.ReadFull(hs.rand, buf[:]); err != nil {
+		if _, err := io.ReadFull(hs.rand, hs.seed[:]); err != nil {
 			return fmt.Errorf("peer: ephemeral key: %w", err)
 		}
-		overflow := hs.e.SetBytes(&buf)
+		overflow := hs.e.SetBytes(&hs.seed)
 		if overflow == 0 && !hs.e.IsZero() {
 			break
 		}

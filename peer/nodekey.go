@@ -53,6 +53,14 @@ func ecdh(k *btcec.ModNScalar, pub *btcec.PublicKey) [32]byte {
 	return sha256.Sum256(buf[:])
 }
 
+// serializePub writes the compressed encoding of pub (as
+// pub.SerializeCompressed, without allocating).
+func serializePub(dst *[33]byte, pub *btcec.PublicKey) {
+	var p btcec.JacobianPoint
+	pub.AsJacobian(&p) // affine already: Z = 1
+	compress(dst, &p)
+}
+
 // compress writes the compressed encoding of the affine point p.
 func compress(dst *[33]byte, p *btcec.JacobianPoint) {
 	dst[0] = 0x02
