@@ -89,26 +89,32 @@ func (hs *handshake) decryptWithAD(dst []byte, n uint64, ciphertext []byte) ([]b
 	return aead.Open(dst, nonce[:], ciphertext, hs.h[:])
 }
 
-// genEphemeral draws the ephemeral key from hs.rand: 32 bytes taken as a
-// scalar, redrawn while zero or not below the group order.
-func (hs *handshake) genEphemeral() error {
+// newEphemeral draws the ephemeral key e from hs.rand (32 bytes taken as
+// a scalar, redrawn while zero or not below the group order), sets hs.ePub
+// to the compressed e·G and returns ECDH(e, remote), the first ECDH each
+// side does with its ephemeral key (es for the initiator, ee for the
+// responder). Both products need affine coordinates, so they share one
+// field inversion (toAffinePair).
+func (hs *handshake) newEphemeral(remote *btcec.PublicKey) ([32]byte, error) {
 	// The read goes through an interface, so a local buffer would escape
 	// to the heap; hs.seed is already there. It is cleared once used.
 	defer clear(hs.seed[:])
 	for {
 		if _, err := io.ReadFull(hs.rand, hs.seed[:]); err != nil {
-			return fmt.Errorf("peer: ephemeral key: %w", err)
+			return [32]byte{}, fmt.Errorf("peer: ephemeral key: %w", err)
 		}
 		overflow := hs.e.SetBytes(&hs.seed)
 		if overflow == 0 && !hs.e.IsZero() {
 			break
 		}
 	}
-	var p btcec.JacobianPoint
-	btcec.ScalarBaseMultNonConst(&hs.e, &p)
-	p.ToAffine()
-	compress(&hs.ePub, &p)
-	return nil
+	var pub, rp, shared btcec.JacobianPoint
+	btcec.ScalarBaseMultNonConst(&hs.e, &pub)
+	remote.AsJacobian(&rp)
+	btcec.ScalarMultNonConst(&hs.e, &rp, &shared)
+	toAffinePair(&pub, &shared)
+	compress(&hs.ePub, &pub)
+	return hashPoint(&shared), nil
 }
 
 // nodeECDH runs ECDH with the static node key through the ECDHKey
@@ -123,11 +129,12 @@ func (hs *handshake) nodeECDH(pub *btcec.PublicKey) ([32]byte, error) {
 
 // genActOne builds act one (initiator): e, es.
 func (hs *handshake) genActOne() (act [ActOneSize]byte, err error) {
-	if err := hs.genEphemeral(); err != nil {
+	es, err := hs.newEphemeral(hs.rs)
+	if err != nil {
 		return act, err
 	}
 	hs.mixHash(hs.ePub[:])
-	hs.mixKey(ecdh(&hs.e, hs.rs))
+	hs.mixKey(es)
 	act[0] = handshakeVersion
 	copy(act[1:34], hs.ePub[:])
 	hs.encryptWithAD(act[34:34], 0, nil)
@@ -161,11 +168,12 @@ func (hs *handshake) recvActOne(act *[ActOneSize]byte) error {
 
 // genActTwo builds act two (responder): e, ee.
 func (hs *handshake) genActTwo() (act [ActTwoSize]byte, err error) {
-	if err := hs.genEphemeral(); err != nil {
+	ee, err := hs.newEphemeral(hs.re)
+	if err != nil {
 		return act, err
 	}
 	hs.mixHash(hs.ePub[:])
-	hs.mixKey(ecdh(&hs.e, hs.re))
+	hs.mixKey(ee)
 	act[0] = handshakeVersion
 	copy(act[1:34], hs.ePub[:])
 	hs.encryptWithAD(act[34:34], 0, nil)

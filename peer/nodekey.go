@@ -48,8 +48,14 @@ func ecdh(k *btcec.ModNScalar, pub *btcec.PublicKey) [32]byte {
 	pub.AsJacobian(&p)
 	btcec.ScalarMultNonConst(k, &p, &r)
 	r.ToAffine()
+	return hashPoint(&r)
+}
+
+// hashPoint returns SHA-256 of the compressed encoding of the affine point
+// p: the output of BOLT 8's ECDH once p = k·pub.
+func hashPoint(p *btcec.JacobianPoint) [32]byte {
 	var buf [33]byte
-	compress(&buf, &r)
+	compress(&buf, p)
 	return sha256.Sum256(buf[:])
 }
 
