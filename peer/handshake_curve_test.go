@@ -21,7 +21,7 @@ func TestToAffinePair(t *testing.T) {
 
 		var a, b, q btcec.JacobianPoint
 		btcec.ScalarBaseMultNonConst(&ka, &a)
-		testKey(string(rune('A'+i))).PubKey().AsJacobian(&q)
+		testKey(string(rune('A' + i))).PubKey().AsJacobian(&q)
 		btcec.ScalarMultNonConst(&kb, &q, &b)
 		if i%10 == 9 {
 			b.ToAffine()
