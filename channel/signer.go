@@ -129,6 +129,40 @@ type Signer interface {
 	SignInput(ctx context.Context, req *SignRequest) (wire.Signature, error)
 }
 
+// BatchSigner is a Signer that can sign several inputs in one call.
+// SignCommitment uses it, when the Signer has it, for all the signatures
+// of a commitment_signed: one call per worker goroutine (one in all at
+// GOMAXPROCS=1) instead of one per HTLC. A hardware or remote signer gains
+// one round trip per batch instead of one per HTLC, and can check the
+// HTLC transactions against the commitment transaction they spend, which
+// comes first in the batch. MemorySigner shares work across the batch: the
+// HTLC key is derived once, and the field and scalar inversions of every
+// signature are done together.
+type BatchSigner interface {
+	Signer
+	// SignInputs signs every request, sigs[i] for reqs[i] (the slices
+	// have equal length), each exactly as SignInput would. On failure it
+	// returns a *BatchSignError naming the first failed request, or the
+	// context's error; sigs is then undefined.
+	SignInputs(ctx context.Context, reqs []SignRequest, sigs []wire.Signature) error
+}
+
+// BatchSignError says which request of a SignInputs batch failed.
+type BatchSignError struct {
+	// Index is the failed request's index in the batch.
+	Index int
+	// Err is why it failed.
+	Err error
+}
+
+// Error describes the failed request.
+func (e *BatchSignError) Error() string {
+	return fmt.Sprintf("request %d of the batch: %v", e.Index, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *BatchSignError) Unwrap() error { return e.Err }
+
 // BasepointSecrets are the secrets behind one node's Basepoints.
 type BasepointSecrets struct {
 	Funding        *btcec.PrivateKey
@@ -221,6 +255,52 @@ func (m *MemorySigner) SignInput(ctx context.Context, req *SignRequest) (wire.Si
 		return wire.Signature{}, err
 	}
 	return wire.NewSignature(ecdsa.Sign(key, digest[:])), nil
+}
+
+var _ BatchSigner = (*MemorySigner)(nil)
+
+// SignInputs implements BatchSigner. Its signatures equal SignInput's,
+// request by request. Requests that use the same key as the one before
+// them (same family, same per-commitment point or secret) reuse its
+// derivation, and all signatures share one field and one scalar inversion
+// (see signBatch).
+func (m *MemorySigner) SignInputs(ctx context.Context, reqs []SignRequest, sigs []wire.Signature) error {
+	if len(sigs) != len(reqs) {
+		return fmt.Errorf("%w: %d signature slots for %d requests", ErrInvalidParams, len(sigs), len(reqs))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	keys := make([]*btcec.PrivateKey, len(reqs))
+	digests := make([][32]byte, len(reqs))
+	for i := range reqs {
+		r := &reqs[i]
+		if i > 0 && sameKey(&reqs[i-1], r) {
+			keys[i] = keys[i-1]
+		} else {
+			key, err := m.privateKey(r)
+			if err != nil {
+				return &BatchSignError{Index: i, Err: err}
+			}
+			keys[i] = key
+		}
+		d, err := r.digest()
+		if err != nil {
+			return &BatchSignError{Index: i, Err: err}
+		}
+		digests[i] = d
+	}
+	signBatch(keys, digests, sigs)
+	return nil
+}
+
+// sameKey reports whether two requests sign with the same key.
+func sameKey(a, b *SignRequest) bool {
+	if a.Key != b.Key || a.PerCommitmentSecret != b.PerCommitmentSecret {
+		return false
+	}
+	pa, pb := a.PerCommitmentPoint, b.PerCommitmentPoint
+	return pa == pb || (pa != nil && pb != nil && pa.IsEqual(pb))
 }
 
 // verifySig checks a compact signature over digest with pub.
