@@ -8,11 +8,11 @@ import (
 
 // signItem is the working state of one signature of a batch.
 type signItem struct {
-	k    btcec.ModNScalar   // RFC 6979 nonce
+	k    btcec.ModNScalar    // RFC 6979 nonce
 	kG   btcec.JacobianPoint // k·G, Jacobian
 	z    btcec.FieldVal      // kG.Z, normalized (1 for a fallback item)
 	zPre btcec.FieldVal      // z of items 0..i multiplied
-	kPre btcec.ModNScalar   // k of items 0..i multiplied
+	kPre btcec.ModNScalar    // k of items 0..i multiplied
 	// fallback marks an item that is signed by ecdsa.Sign on its own.
 	fallback bool
 }
@@ -72,7 +72,7 @@ func signBatch(keys []*btcec.PrivateKey, digests [][32]byte, out []wire.Signatur
 	kInv.InverseValNonConst(&items[n-1].kPre)
 	for i := n - 1; i >= 0; i-- {
 		it := &items[i]
-		var zi btcec.FieldVal    // z_i⁻¹
+		var zi btcec.FieldVal   // z_i⁻¹
 		var ki btcec.ModNScalar // k_i⁻¹
 		if i > 0 {
 			zi.Mul2(&zInv, &items[i-1].zPre)
