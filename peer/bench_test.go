@@ -24,7 +24,16 @@ import (
 //     arrive compressed and must be checked to be on the curve). The ratio
 //     NoiseHandshake / FloorHandshakeCurveFull is the overhead of everything
 //     that is not curve arithmetic (SHA-256, HKDF, ChaCha20-Poly1305,
-//     allocations, bookkeeping); it should stay close to 1.
+//     allocations, bookkeeping); it should stay close to 1. Both floors
+//     count eight field inversions (one per ECDH and per ephemeral key);
+//     the handshake does six, since each side converts its ephemeral public
+//     key and its first ECDH result together (toAffinePair), which pays for
+//     part of the rest.
+//     Measured here (-cpu 1, medians of 13 alternating runs on a shared
+//     machine): NoiseHandshake ≈ 780 µs with 5 allocs/op,
+//     FloorHandshakeCurve ≈ 743 µs, FloorHandshakeCurveFull ≈ 769 µs:
+//     1.05 × the floor (which leaves out ≈ 28 µs of decompression)
+//     and 1.01 × the protocol floor.
 //   - BenchmarkNoiseEncrypt<size> ≤ 1.3 × BenchmarkFloorSealOpen<size>,
 //     with 0 allocs/op. The floor is the least cryptography BOLT 8 framing
 //     needs: ChaCha20-Poly1305 seal and open of the 2-byte length and of the
