@@ -234,18 +234,26 @@ func BuildCommitment(p *Params, owner Side, st *State, keys *CommitmentKeys) (*C
 		copy(sp.LocalHTLCKey[:], keys.LocalHTLCKey.SerializeCompressed())
 		copy(sp.RemoteHTLCKey[:], keys.RemoteHTLCKey.SerializeCompressed())
 		anchors := t.HasAnchors()
+		// All witness scripts share one buffer and all output scripts
+		// another; each script is a full slice expression, so appending
+		// to one cannot overwrite the next.
+		scripts := make([]byte, 0, len(untrimmed)*htlcScriptSizeHint)
+		pkScripts := make([]byte, 0, len(untrimmed)*script.P2WSHSize)
+		var locks hashLocker
 		for i, h := range untrimmed {
-			sp.PaymentHashLock = script.PaymentHashLock(h.PaymentHash)
-			var ws []byte
+			sp.PaymentHashLock = locks.lock(h.PaymentHash)
+			start := len(scripts)
 			if h.Direction == htlc.Offered {
-				sp.CLTVExpiry = 0
-				ws = script.OfferedHTLCScriptFromParams(anchors, &sp)
+				scripts = script.AppendOfferedHTLCScript(scripts, anchors, &sp)
 			} else {
 				sp.CLTVExpiry = h.CLTVExpiry
-				ws = script.ReceivedHTLCScriptFromParams(anchors, &sp)
+				scripts = script.AppendReceivedHTLCScript(scripts, anchors, &sp)
 			}
+			ws := scripts[start:len(scripts):len(scripts)]
+			start = len(pkScripts)
+			pkScripts = script.AppendP2WSH(pkScripts, ws)
+			pk := pkScripts[start:len(pkScripts):len(pkScripts)]
 			value := h.Amount.ToSatoshis()
-			pk := script.P2WSH(ws)
 			c.HTLCs[i] = CommitHTLC{HTLC: h, Output: Output{Index: -1, Value: value, WitnessScript: ws, PkScript: pk}}
 			add(value, pk, h.CLTVExpiry, i)
 		}
@@ -334,9 +342,13 @@ func BuildCommitment(p *Params, owner Side, st *State, keys *CommitmentKeys) (*C
 			DelayedKey:    keys.LocalDelayedKey,
 			ToSelfDelay:   o.ToSelfDelay,
 		}
+		b, err := htlc.NewSecondLevelBuilder(&slp, len(c.HTLCs))
+		if err != nil {
+			return nil, err
+		}
 		for i := range c.HTLCs {
 			ch := &c.HTLCs[i]
-			ch.SecondLevelTx, err = htlc.NewSecondLevelTx(&slp, &ch.HTLC, uint32(ch.Output.Index))
+			ch.SecondLevelTx, err = b.Build(&ch.HTLC, uint32(ch.Output.Index))
 			if err != nil {
 				return nil, fmt.Errorf("channel: HTLC %d second-stage transaction: %w", ch.ID, err)
 			}
