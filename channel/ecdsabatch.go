@@ -24,7 +24,8 @@ var forceSignFallback func(i int) bool
 
 // signBatch signs digests[i] with keys[i] into out[i] for every i. The
 // signatures are exactly those of ecdsa.Sign (RFC 6979 nonces, BIP 62 low
-// S): every step of its algorithm is done the same way, but the field
+// S): every step of its algorithm is done the same way (the nonce by
+// nonceRFC6979, which does not allocate), but the field
 // inversions that bring each nonce point k·G to affine form are shared by
 // the whole batch (Montgomery's trick: one inversion and three
 // multiplications per signature instead of one inversion each), and so are
@@ -46,10 +47,8 @@ func signBatch(keys []*btcec.PrivateKey, digests [][32]byte, out []wire.Signatur
 		it := &items[i]
 		var d [32]byte
 		keys[i].Key.PutBytes(&d)
-		k := btcec.NonceRFC6979(d[:], digests[i][:], nil, nil, 0)
+		it.k = nonceRFC6979(&d, &digests[i], 0)
 		clear(d[:])
-		it.k.Set(k)
-		k.Zero()
 		btcec.ScalarBaseMultNonConst(&it.k, &it.kG)
 		it.z.Set(&it.kG.Z).Normalize()
 		if it.z.IsZero() || (forceSignFallback != nil && forceSignFallback(i)) {
