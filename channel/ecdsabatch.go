@@ -69,6 +69,7 @@ func signBatch(keys []*btcec.PrivateKey, digests [][32]byte, out []wire.Signatur
 	zInv.Set(&items[n-1].zPre).Inverse()
 	var kInv btcec.ModNScalar
 	kInv.InverseValNonConst(&items[n-1].kPre)
+	items[n-1].kPre.Zero()
 	for i := n - 1; i >= 0; i-- {
 		it := &items[i]
 		var zi btcec.FieldVal   // z_i⁻¹
@@ -90,6 +91,9 @@ func signBatch(keys []*btcec.PrivateKey, digests [][32]byte, out []wire.Signatur
 		}
 		it.k.Zero()
 		ki.Zero()
+		if i > 0 {
+			items[i-1].kPre.Zero() // no longer needed once used above
+		}
 	}
 	kInv.Zero()
 }

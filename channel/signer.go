@@ -132,10 +132,12 @@ type Signer interface {
 // BatchSigner is a Signer that can sign several inputs in one call.
 // SignCommitment uses it, when the Signer has it, for all the signatures
 // of a commitment_signed: one call per worker goroutine (one in all at
-// GOMAXPROCS=1) instead of one per HTLC. A hardware or remote signer gains
-// one round trip per batch instead of one per HTLC, and can check the
-// HTLC transactions against the commitment transaction they spend, which
-// comes first in the batch. MemorySigner shares work across the batch: the
+// GOMAXPROCS=1) instead of one per HTLC; like SignInput it may be called
+// from several goroutines at once. A hardware or remote signer gains
+// one round trip per batch instead of one per HTLC. (The batches are the
+// requests in order, split into consecutive runs when there are several
+// workers: the commitment transaction's own request is the first of the
+// first batch.) MemorySigner shares work across the batch: the
 // HTLC key is derived once, and the field and scalar inversions of every
 // signature are done together.
 type BatchSigner interface {
