@@ -141,11 +141,44 @@ func TestSigHashRandom(t *testing.T) {
 	t.Logf("%d hashes equal, %d refused by both", ok, failed)
 }
 
-func parseTx(t *testing.T, h string) *btcwire.MsgTx {
+func parseTx(t testing.TB, h string) *btcwire.MsgTx {
 	t.Helper()
 	var tx btcwire.MsgTx
 	if err := tx.Deserialize(bytes.NewReader(unhex(t, h))); err != nil {
 		t.Fatal(err)
 	}
 	return &tx
+}
+
+// FuzzSigHash compares witnessV0SigHash with txscript on any transaction
+// that deserializes, any script, value, sighash byte and input.
+func FuzzSigHash(f *testing.F) {
+	for _, name := range []string{"commitment_static_remotekey.json", "commitment_anchors.json"} {
+		v := loadVectors(f, name)
+		tc := v.TestCases[len(v.TestCases)-1]
+		commit := unhex(f, tc.OutputCommitTx)
+		f.Add(commit, unhex(f, v.Parameters.FundingWScript), v.Parameters.FundingAmountSatoshi, byte(1), uint8(0))
+		for _, ht := range tc.HTLCTxs {
+			tx := parseTx(f, ht.TxHex)
+			w := tx.TxIn[0].Witness
+			f.Add(unhex(f, ht.TxHex), w[len(w)-1], int64(5000), byte(0x83), uint8(0))
+		}
+	}
+	f.Fuzz(func(t *testing.T, raw, subScript []byte, value int64, hashType byte, idx uint8) {
+		var tx btcwire.MsgTx
+		if err := tx.Deserialize(bytes.NewReader(raw)); err != nil || len(tx.TxIn) == 0 {
+			return
+		}
+		i := int(idx) % len(tx.TxIn)
+		hashes := txscript.NewTxSigHashes(&tx, emptyFetcher)
+		ht := txscript.SigHashType(hashType)
+		want, werr := txscript.CalcWitnessSigHash(subScript, hashes, ht, &tx, i, value)
+		got, gerr := witnessV0SigHash(&tx, i, subScript, value, ht)
+		if (werr != nil) != (gerr != nil) {
+			t.Fatalf("error %v, txscript %v", gerr, werr)
+		}
+		if werr == nil && !bytes.Equal(got[:], want) {
+			t.Fatalf("%x, txscript %x", got, want)
+		}
+	})
 }
