@@ -40,7 +40,11 @@ func signBatch(keys []*btcec.PrivateKey, digests [][32]byte, out []wire.Signatur
 	if n == 0 {
 		return
 	}
-	items := make([]signItem, n)
+	var single [1]signItem // a batch of one needs no heap memory
+	items := single[:]
+	if n > 1 {
+		items = make([]signItem, n)
+	}
 	var one btcec.FieldVal
 	one.SetInt(1)
 	for i := range items {

@@ -3,9 +3,9 @@ package channel
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/txscript"
 	btcwire "github.com/btcsuite/btcd/wire"
@@ -180,6 +180,16 @@ type BasepointSecrets struct {
 type MemorySigner struct {
 	secrets BasepointSecrets
 	points  Basepoints
+	// last is the most recently tweaked key: the HTLC signatures of one
+	// commitment all use the same one.
+	last atomic.Pointer[tweakedKey]
+}
+
+// tweakedKey is a base secret tweaked with a per-commitment point.
+type tweakedKey struct {
+	family KeyFamily
+	point  *btcec.PublicKey
+	key    *btcec.PrivateKey
 }
 
 // NewMemorySigner returns a signer for the given secrets. Secrets that are
@@ -233,7 +243,13 @@ func (m *MemorySigner) privateKey(req *SignRequest) (*btcec.PrivateKey, error) {
 	if req.PerCommitmentPoint == nil {
 		return base, nil
 	}
-	return script.TweakPrivKey(base, basePoint, req.PerCommitmentPoint), nil
+	if t := m.last.Load(); t != nil && t.family == req.Key &&
+		(t.point == req.PerCommitmentPoint || t.point.IsEqual(req.PerCommitmentPoint)) {
+		return t.key, nil
+	}
+	key := script.TweakPrivKey(base, basePoint, req.PerCommitmentPoint)
+	m.last.Store(&tweakedKey{family: req.Key, point: req.PerCommitmentPoint, key: key})
+	return key, nil
 }
 
 func nonNil(k *btcec.PrivateKey, f KeyFamily) (*btcec.PrivateKey, error) {
@@ -256,7 +272,11 @@ func (m *MemorySigner) SignInput(ctx context.Context, req *SignRequest) (wire.Si
 	if err != nil {
 		return wire.Signature{}, err
 	}
-	return wire.NewSignature(ecdsa.Sign(key, digest[:])), nil
+	// A batch of one: ecdsa.Sign's signature, with an allocation-free
+	// nonce.
+	var sig [1]wire.Signature
+	signBatch([]*btcec.PrivateKey{key}, [][32]byte{digest}, sig[:])
+	return sig[0], nil
 }
 
 var _ BatchSigner = (*MemorySigner)(nil)
