@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
+	"github.com/btcsuite/btcd/txscript"
 	"github.com/lnkit/lnkit/script"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -20,9 +22,27 @@ func (s singleSigner) SignInput(ctx context.Context, req *SignRequest) (wire.Sig
 	return s.m.SignInput(ctx, req)
 }
 
+// refSigner signs like MemorySigner did before batching, with none of its
+// shortcuts: txscript's sighash with a fresh midstate, script.TweakPrivKey
+// for every request and ecdsa.Sign. Only HTLC and funding keys.
+type refSigner struct{ s BasepointSecrets }
+
+func (r refSigner) SignInput(_ context.Context, req *SignRequest) (wire.Signature, error) {
+	key := r.s.Funding
+	if req.Key == KeyHTLC {
+		key = script.TweakPrivKey(r.s.HTLC, nil, req.PerCommitmentPoint)
+	}
+	hashes := txscript.NewTxSigHashes(req.Tx, emptyFetcher)
+	d, err := txscript.CalcWitnessSigHash(req.WitnessScript, hashes, req.HashType, req.Tx, req.InputIndex, int64(req.Value))
+	if err != nil {
+		return wire.Signature{}, err
+	}
+	return wire.NewSignature(ecdsa.Sign(key, d)), nil
+}
+
 // TestBatchSigningMatchesSingle signs the same commitments through
 // MemorySigner.SignInputs (batched) and through SignInput alone, with 1 to
-// 3 workers, and requires identical signatures.
+// 3 workers, and requires the signatures of the plain reference signer.
 func TestBatchSigningMatchesSingle(t *testing.T) {
 	ctx := context.Background()
 	prev := runtime.GOMAXPROCS(0)
@@ -35,22 +55,24 @@ func TestBatchSigningMatchesSingle(t *testing.T) {
 				t.Fatal(err)
 			}
 			runtime.GOMAXPROCS(1)
-			want, err := SignCommitment(ctx, singleSigner{tc.aliceSig}, tc.alice, c)
+			want, err := SignCommitment(ctx, refSigner{tc.aliceSecrets}, tc.alice, c)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for _, procs := range []int{1, 2, 3} {
 				runtime.GOMAXPROCS(procs)
-				got, err := SignCommitment(ctx, tc.aliceSig, tc.alice, c)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got.CommitSig != want.CommitSig || len(got.HTLCSigs) != n || len(want.HTLCSigs) != n {
-					t.Fatalf("%v, %d HTLCs, GOMAXPROCS=%d: commitment signature or count differs", typ, n, procs)
-				}
-				for i := range got.HTLCSigs {
-					if got.HTLCSigs[i] != want.HTLCSigs[i] {
-						t.Fatalf("%v, %d HTLCs, GOMAXPROCS=%d: HTLC signature %d differs", typ, n, procs, i)
+				for _, s := range []Signer{tc.aliceSig, singleSigner{tc.aliceSig}} {
+					got, err := SignCommitment(ctx, s, tc.alice, c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if got.CommitSig != want.CommitSig || len(got.HTLCSigs) != n || len(want.HTLCSigs) != n {
+						t.Fatalf("%v, %d HTLCs, GOMAXPROCS=%d: commitment signature or count differs", typ, n, procs)
+					}
+					for i := range got.HTLCSigs {
+						if got.HTLCSigs[i] != want.HTLCSigs[i] {
+							t.Fatalf("%v, %d HTLCs, GOMAXPROCS=%d: HTLC signature %d differs", typ, n, procs, i)
+						}
 					}
 				}
 			}
