@@ -97,7 +97,8 @@ func SignCommitment(ctx context.Context, s Signer, p *Params, c *Commitment) (*C
 // the peer's funding key and each HTLC signature, in output order, against
 // remote_htlcpubkey with the sighash type of the channel. Failures are
 // *SignatureError wrapping ErrInvalidCommitSig or ErrInvalidHTLCSig; a
-// wrong count is ErrHTLCSigCount. HTLC signatures are checked in parallel.
+// wrong count is ErrHTLCSigCount. HTLC signatures are checked in parallel,
+// with remote_htlcpubkey's multiples computed once for all of them.
 func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *CommitSigs) error {
 	if c == nil || c.Owner != Local {
 		return fmt.Errorf("%w: commitment_signed is checked against the local commitment", ErrInvalidParams)
@@ -111,6 +112,15 @@ func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *Commi
 			ErrHTLCSigCount, n, len(c.HTLCs))
 	}
 	hashType := htlc.RemoteSigHashType(c.Type)
+	// Every HTLC signature is under remote_htlcpubkey: its table of
+	// multiples is built once for all of them.
+	// The s values of all signatures are inverted together.
+	var htlcKey *keyVerifier
+	var parsed []parsedSig
+	if len(c.HTLCs) > 0 {
+		htlcKey = newKeyVerifier(c.Keys.RemoteHTLCKey)
+		parsed = parseSigs(sigs.HTLCSigs)
+	}
 	return parallel(ctx, len(c.HTLCs)+1, func(_ context.Context, i int) error {
 		if i == 0 {
 			digest, err := fundingSignRequest(p, c.Tx, c.FundingScript).Digest()
@@ -129,7 +139,7 @@ func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *Commi
 		if err != nil {
 			return err
 		}
-		if !verifySig(sigs.HTLCSigs[i-1], digest[:], c.Keys.RemoteHTLCKey) {
+		if !htlcKey.verifyParsed(&parsed[i-1], &digest) {
 			return &SignatureError{HTLCIndex: i - 1, HTLCID: h.ID, Err: ErrInvalidHTLCSig}
 		}
 		return nil
