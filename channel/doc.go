@@ -43,15 +43,11 @@
 //
 // All signatures go through the one-method Signer interface, which receives
 // the whole transaction, the spent script and value and how the key is
-// derived, so that a hardware or remote signer can check what it signs. A
-// Signer that also implements BatchSigner gets all the signatures of a
-// commitment_signed in one call (per worker goroutine) instead of one per
-// HTLC. MemorySigner is the in-memory default; it signs with RFC 6979
-// deterministic nonces, so the BOLT 3 vectors reproduce, and signs a batch
-// faster than one signature at a time (shared inversions) with the same
-// result. SignCommitment and VerifyCommitSigs work on up to GOMAXPROCS
-// goroutines, which they start and wait for (none when one would do); the
-// result does not depend on their number.
+// derived, so that a hardware or remote signer can check what it signs.
+// MemorySigner is the in-memory default; it signs with RFC 6979
+// deterministic nonces, so the BOLT 3 vectors reproduce. SignCommitment and
+// VerifyCommitSigs work on up to GOMAXPROCS goroutines, which they start and
+// wait for; the result does not depend on their number.
 //
 // Only option_static_remotekey and option_anchors commitments are built:
 // every other format is obsolete.

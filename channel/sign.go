@@ -2,7 +2,6 @@ package channel
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -29,67 +28,43 @@ type CommitSigs struct {
 // c's per-commitment point, with SIGHASH_ALL, or under option_anchors
 // SIGHASH_SINGLE|SIGHASH_ANYONECANPAY (BOLT 3).
 //
-// A BatchSigner gets all the requests in one SignInputs call per worker;
-// any other Signer one SignInput call per signature. Either way the work
-// is spread over up to GOMAXPROCS goroutines (none are started when only
-// one would run), all finished before it returns, and the result is the
-// same as signing one by one.
+// The HTLC signatures are made in parallel on up to GOMAXPROCS goroutines,
+// all finished before it returns; the result is the same as signing one by
+// one.
 func SignCommitment(ctx context.Context, s Signer, p *Params, c *Commitment) (*CommitSigs, error) {
 	if c == nil || c.Owner != Remote {
 		return nil, fmt.Errorf("%w: commitment_signed signs the remote commitment", ErrInvalidParams)
 	}
-	// Request 0 is the commitment's, request i+1 HTLC i's.
-	reqs := make([]SignRequest, len(c.HTLCs)+1)
-	reqs[0] = *fundingSignRequest(p, c.Tx, c.FundingScript)
+	out := &CommitSigs{HTLCSigs: make([]wire.Signature, len(c.HTLCs))}
 	hashType := htlc.RemoteSigHashType(c.Type)
-	for i := range c.HTLCs {
-		h := &c.HTLCs[i]
-		reqs[i+1] = SignRequest{
+	err := parallel(ctx, len(c.HTLCs)+1, func(ctx context.Context, i int) error {
+		if i == 0 {
+			sig, err := s.SignInput(ctx, fundingSignRequest(p, c.Tx, c.FundingScript))
+			if err != nil {
+				return fmt.Errorf("channel: signing commitment: %w", err)
+			}
+			out.CommitSig = sig
+			return nil
+		}
+		h := &c.HTLCs[i-1]
+		sig, err := s.SignInput(ctx, &SignRequest{
 			Key:                KeyHTLC,
 			PerCommitmentPoint: c.Keys.PerCommitmentPoint,
 			Tx:                 h.SecondLevelTx,
 			WitnessScript:      h.Output.WitnessScript,
 			Value:              h.Output.Value,
 			HashType:           hashType,
-		}
-	}
-	sigs := make([]wire.Signature, len(reqs))
-	// signErr names the signature request i was for.
-	signErr := func(i int, err error) error {
-		if i == 0 {
-			return fmt.Errorf("channel: signing commitment: %w", err)
-		}
-		return fmt.Errorf("channel: signing HTLC %d transaction: %w", c.HTLCs[i-1].ID, err)
-	}
-
-	var err error
-	if bs, ok := s.(BatchSigner); ok {
-		chunks := min(runtime.GOMAXPROCS(0), len(reqs))
-		err = parallel(ctx, chunks, func(ctx context.Context, j int) error {
-			lo, hi := j*len(reqs)/chunks, (j+1)*len(reqs)/chunks
-			if err := bs.SignInputs(ctx, reqs[lo:hi], sigs[lo:hi]); err != nil {
-				var be *BatchSignError
-				if errors.As(err, &be) && be.Index >= 0 && be.Index < hi-lo {
-					return signErr(lo+be.Index, be.Err)
-				}
-				return fmt.Errorf("channel: signing commitment_signed: %w", err)
-			}
-			return nil
 		})
-	} else {
-		err = parallel(ctx, len(reqs), func(ctx context.Context, i int) error {
-			sig, err := s.SignInput(ctx, &reqs[i])
-			if err != nil {
-				return signErr(i, err)
-			}
-			sigs[i] = sig
-			return nil
-		})
-	}
+		if err != nil {
+			return fmt.Errorf("channel: signing HTLC %d transaction: %w", h.ID, err)
+		}
+		out.HTLCSigs[i-1] = sig
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	return &CommitSigs{CommitSig: sigs[0], HTLCSigs: sigs[1:]}, nil
+	return out, nil
 }
 
 // VerifyCommitSigs checks a received commitment_signed against this node's
@@ -97,8 +72,7 @@ func SignCommitment(ctx context.Context, s Signer, p *Params, c *Commitment) (*C
 // the peer's funding key and each HTLC signature, in output order, against
 // remote_htlcpubkey with the sighash type of the channel. Failures are
 // *SignatureError wrapping ErrInvalidCommitSig or ErrInvalidHTLCSig; a
-// wrong count is ErrHTLCSigCount. HTLC signatures are checked in parallel,
-// with remote_htlcpubkey's multiples computed once for all of them.
+// wrong count is ErrHTLCSigCount. HTLC signatures are checked in parallel.
 func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *CommitSigs) error {
 	if c == nil || c.Owner != Local {
 		return fmt.Errorf("%w: commitment_signed is checked against the local commitment", ErrInvalidParams)
@@ -112,15 +86,6 @@ func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *Commi
 			ErrHTLCSigCount, n, len(c.HTLCs))
 	}
 	hashType := htlc.RemoteSigHashType(c.Type)
-	// Every HTLC signature is under remote_htlcpubkey: its table of
-	// multiples is built once for all of them.
-	// The s values of all signatures are inverted together.
-	var htlcKey *keyVerifier
-	var parsed []parsedSig
-	if len(c.HTLCs) > 0 {
-		htlcKey = newKeyVerifier(c.Keys.RemoteHTLCKey)
-		parsed = parseSigs(sigs.HTLCSigs)
-	}
 	return parallel(ctx, len(c.HTLCs)+1, func(_ context.Context, i int) error {
 		if i == 0 {
 			digest, err := fundingSignRequest(p, c.Tx, c.FundingScript).Digest()
@@ -139,7 +104,7 @@ func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *Commi
 		if err != nil {
 			return err
 		}
-		if !htlcKey.verifyParsed(&parsed[i-1], &digest) {
+		if !verifySig(sigs.HTLCSigs[i-1], digest[:], c.Keys.RemoteHTLCKey) {
 			return &SignatureError{HTLCIndex: i - 1, HTLCID: h.ID, Err: ErrInvalidHTLCSig}
 		}
 		return nil

@@ -3,9 +3,10 @@ package channel
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
+	"sync"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/txscript"
 	btcwire "github.com/btcsuite/btcd/wire"
@@ -129,42 +130,6 @@ type Signer interface {
 	SignInput(ctx context.Context, req *SignRequest) (wire.Signature, error)
 }
 
-// BatchSigner is a Signer that can sign several inputs in one call.
-// SignCommitment uses it, when the Signer has it, for all the signatures
-// of a commitment_signed: one call per worker goroutine (one in all at
-// GOMAXPROCS=1) instead of one per HTLC; like SignInput it may be called
-// from several goroutines at once. A hardware or remote signer gains
-// one round trip per batch instead of one per HTLC. (The batches are the
-// requests in order, split into consecutive runs when there are several
-// workers: the commitment transaction's own request is the first of the
-// first batch.) MemorySigner shares work across the batch: the
-// HTLC key is derived once, and the field and scalar inversions of every
-// signature are done together.
-type BatchSigner interface {
-	Signer
-	// SignInputs signs every request, sigs[i] for reqs[i] (the slices
-	// have equal length), each exactly as SignInput would. On failure it
-	// returns a *BatchSignError naming the first failed request, or the
-	// context's error; sigs is then undefined.
-	SignInputs(ctx context.Context, reqs []SignRequest, sigs []wire.Signature) error
-}
-
-// BatchSignError says which request of a SignInputs batch failed.
-type BatchSignError struct {
-	// Index is the failed request's index in the batch.
-	Index int
-	// Err is why it failed.
-	Err error
-}
-
-// Error describes the failed request.
-func (e *BatchSignError) Error() string {
-	return fmt.Sprintf("request %d of the batch: %v", e.Index, e.Err)
-}
-
-// Unwrap returns the cause.
-func (e *BatchSignError) Unwrap() error { return e.Err }
-
 // BasepointSecrets are the secrets behind one node's Basepoints.
 type BasepointSecrets struct {
 	Funding        *btcec.PrivateKey
@@ -180,16 +145,15 @@ type BasepointSecrets struct {
 type MemorySigner struct {
 	secrets BasepointSecrets
 	points  Basepoints
-	// last is the most recently tweaked key: the HTLC signatures of one
-	// commitment all use the same one.
-	last atomic.Pointer[tweakedKey]
-}
 
-// tweakedKey is a base secret tweaked with a per-commitment point.
-type tweakedKey struct {
-	family KeyFamily
-	point  *btcec.PublicKey
-	key    *btcec.PrivateKey
+	// last remembers the most recent tweaked key, because a
+	// commitment_signed signs every HTLC with the same derived HTLC key.
+	mu   sync.Mutex
+	last struct {
+		family KeyFamily
+		point  [33]byte
+		key    *btcec.PrivateKey
+	}
 }
 
 // NewMemorySigner returns a signer for the given secrets. Secrets that are
@@ -243,13 +207,15 @@ func (m *MemorySigner) privateKey(req *SignRequest) (*btcec.PrivateKey, error) {
 	if req.PerCommitmentPoint == nil {
 		return base, nil
 	}
-	if t := m.last.Load(); t != nil && t.family == req.Key &&
-		(t.point == req.PerCommitmentPoint || t.point.IsEqual(req.PerCommitmentPoint)) {
-		return t.key, nil
+	var point [33]byte
+	copy(point[:], req.PerCommitmentPoint.SerializeCompressed())
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.last.key == nil || m.last.family != req.Key || m.last.point != point {
+		m.last.family, m.last.point = req.Key, point
+		m.last.key = script.TweakPrivKey(base, basePoint, req.PerCommitmentPoint)
 	}
-	key := script.TweakPrivKey(base, basePoint, req.PerCommitmentPoint)
-	m.last.Store(&tweakedKey{family: req.Key, point: req.PerCommitmentPoint, key: key})
-	return key, nil
+	return m.last.key, nil
 }
 
 func nonNil(k *btcec.PrivateKey, f KeyFamily) (*btcec.PrivateKey, error) {
@@ -272,57 +238,7 @@ func (m *MemorySigner) SignInput(ctx context.Context, req *SignRequest) (wire.Si
 	if err != nil {
 		return wire.Signature{}, err
 	}
-	// A batch of one: ecdsa.Sign's signature, with an allocation-free
-	// nonce.
-	var sig [1]wire.Signature
-	signBatch([]*btcec.PrivateKey{key}, [][32]byte{digest}, sig[:])
-	return sig[0], nil
-}
-
-var _ BatchSigner = (*MemorySigner)(nil)
-
-// SignInputs implements BatchSigner. Its signatures equal SignInput's,
-// request by request. Requests that use the same key as the one before
-// them (same family, same per-commitment point or secret) reuse its
-// derivation, and all signatures share one field and one scalar inversion
-// (see signBatch).
-func (m *MemorySigner) SignInputs(ctx context.Context, reqs []SignRequest, sigs []wire.Signature) error {
-	if len(sigs) != len(reqs) {
-		return fmt.Errorf("%w: %d signature slots for %d requests", ErrInvalidParams, len(sigs), len(reqs))
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	keys := make([]*btcec.PrivateKey, len(reqs))
-	digests := make([][32]byte, len(reqs))
-	for i := range reqs {
-		r := &reqs[i]
-		if i > 0 && sameKey(&reqs[i-1], r) {
-			keys[i] = keys[i-1]
-		} else {
-			key, err := m.privateKey(r)
-			if err != nil {
-				return &BatchSignError{Index: i, Err: err}
-			}
-			keys[i] = key
-		}
-		d, err := r.digest()
-		if err != nil {
-			return &BatchSignError{Index: i, Err: err}
-		}
-		digests[i] = d
-	}
-	signBatch(keys, digests, sigs)
-	return nil
-}
-
-// sameKey reports whether two requests sign with the same key.
-func sameKey(a, b *SignRequest) bool {
-	if a.Key != b.Key || a.PerCommitmentSecret != b.PerCommitmentSecret {
-		return false
-	}
-	pa, pb := a.PerCommitmentPoint, b.PerCommitmentPoint
-	return pa == pb || (pa != nil && pb != nil && pa.IsEqual(pb))
+	return wire.NewSignature(ecdsa.Sign(key, digest[:])), nil
 }
 
 // verifySig checks a compact signature over digest with pub.
