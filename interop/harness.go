@@ -16,6 +16,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -168,12 +169,30 @@ func StartBtcd(t *testing.T, miningAddr btcutil.Address, connect string) *Btcd {
 	if connect != "" {
 		args = append(args, "--connect="+connect)
 	}
+	cleanBtcdHome(t)
 	b.proc = start(t, dir, "btcd", "btcd", args...)
 	waitFor(t, 30*time.Second, "btcd RPC", func() error {
 		_, err := b.ctl("getblockcount")
 		return err
 	})
 	return b
+}
+
+// cleanBtcdHome removes, when the test ends, the empty ~/.btcd that btcd
+// creates at start-up even when every path is given on its command line.
+// btcd finds the home directory through the password database, not $HOME,
+// so only removal helps. os.Remove deletes only an empty directory, so a
+// user's own btcd data is never touched.
+func cleanBtcdHome(t *testing.T) {
+	u, err := user.Current()
+	if err != nil || u.HomeDir == "" {
+		return
+	}
+	home := filepath.Join(u.HomeDir, ".btcd")
+	if _, err := os.Stat(home); err == nil {
+		return // it was there before: not ours to remove
+	}
+	t.Cleanup(func() { _ = os.Remove(home) })
 }
 
 // ctl runs btcctl against the node.
