@@ -5,7 +5,6 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
-	"github.com/btcsuite/btcd/txscript"
 	btcwire "github.com/btcsuite/btcd/wire"
 	"golang.org/x/crypto/ripemd160" //nolint:staticcheck // BOLT 3 needs RIPEMD160(payment_hash)
 )
@@ -124,83 +123,14 @@ func htlcParams(t ChannelType, rev, local, remote *btcec.PublicKey, paymentHash 
 // already hashed and serialized values (see OfferedHTLCScript); anchors
 // selects the option_anchors form. p.CLTVExpiry is ignored.
 func OfferedHTLCScriptFromParams(anchors bool, p *HTLCScriptParams) []byte {
-	b := txscript.NewScriptBuilder(txscript.WithScriptAllocSize(140))
-	b.AddOp(txscript.OP_DUP)
-	b.AddOp(txscript.OP_HASH160)
-	b.AddData(p.RevocationKeyHash[:])
-	b.AddOp(txscript.OP_EQUAL)
-	b.AddOp(txscript.OP_IF)
-	b.AddOp(txscript.OP_CHECKSIG)
-	b.AddOp(txscript.OP_ELSE)
-	b.AddData(p.RemoteHTLCKey[:])
-	b.AddOp(txscript.OP_SWAP)
-	b.AddOp(txscript.OP_SIZE)
-	b.AddInt64(32)
-	b.AddOp(txscript.OP_EQUAL)
-	b.AddOp(txscript.OP_NOTIF)
-	b.AddOp(txscript.OP_DROP)
-	b.AddInt64(2)
-	b.AddOp(txscript.OP_SWAP)
-	b.AddData(p.LocalHTLCKey[:])
-	b.AddInt64(2)
-	b.AddOp(txscript.OP_CHECKMULTISIG)
-	b.AddOp(txscript.OP_ELSE)
-	b.AddOp(txscript.OP_HASH160)
-	b.AddData(p.PaymentHashLock[:])
-	b.AddOp(txscript.OP_EQUALVERIFY)
-	b.AddOp(txscript.OP_CHECKSIG)
-	b.AddOp(txscript.OP_ENDIF)
-	if anchors {
-		b.AddOp(txscript.OP_1)
-		b.AddOp(txscript.OP_CHECKSEQUENCEVERIFY)
-		b.AddOp(txscript.OP_DROP)
-	}
-	b.AddOp(txscript.OP_ENDIF)
-	s, _ := b.Script() // cannot fail: fixed small template
-	return s
+	return AppendOfferedHTLCScript(make([]byte, 0, 140), anchors, p)
 }
 
 // ReceivedHTLCScriptFromParams builds a received HTLC witness script from
 // already hashed and serialized values (see ReceivedHTLCScript); anchors
 // selects the option_anchors form.
 func ReceivedHTLCScriptFromParams(anchors bool, p *HTLCScriptParams) []byte {
-	b := txscript.NewScriptBuilder(txscript.WithScriptAllocSize(145))
-	b.AddOp(txscript.OP_DUP)
-	b.AddOp(txscript.OP_HASH160)
-	b.AddData(p.RevocationKeyHash[:])
-	b.AddOp(txscript.OP_EQUAL)
-	b.AddOp(txscript.OP_IF)
-	b.AddOp(txscript.OP_CHECKSIG)
-	b.AddOp(txscript.OP_ELSE)
-	b.AddData(p.RemoteHTLCKey[:])
-	b.AddOp(txscript.OP_SWAP)
-	b.AddOp(txscript.OP_SIZE)
-	b.AddInt64(32)
-	b.AddOp(txscript.OP_EQUAL)
-	b.AddOp(txscript.OP_IF)
-	b.AddOp(txscript.OP_HASH160)
-	b.AddData(p.PaymentHashLock[:])
-	b.AddOp(txscript.OP_EQUALVERIFY)
-	b.AddInt64(2)
-	b.AddOp(txscript.OP_SWAP)
-	b.AddData(p.LocalHTLCKey[:])
-	b.AddInt64(2)
-	b.AddOp(txscript.OP_CHECKMULTISIG)
-	b.AddOp(txscript.OP_ELSE)
-	b.AddOp(txscript.OP_DROP)
-	b.AddInt64(int64(p.CLTVExpiry))
-	b.AddOp(txscript.OP_CHECKLOCKTIMEVERIFY)
-	b.AddOp(txscript.OP_DROP)
-	b.AddOp(txscript.OP_CHECKSIG)
-	b.AddOp(txscript.OP_ENDIF)
-	if anchors {
-		b.AddOp(txscript.OP_1)
-		b.AddOp(txscript.OP_CHECKSEQUENCEVERIFY)
-		b.AddOp(txscript.OP_DROP)
-	}
-	b.AddOp(txscript.OP_ENDIF)
-	s, _ := b.Script() // cannot fail: fixed small template
-	return s
+	return AppendReceivedHTLCScript(make([]byte, 0, 145), anchors, p)
 }
 
 // HTLCRevokeWitness returns the witness by which the remote node spends an

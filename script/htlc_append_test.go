@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math/rand"
 	"testing"
+
+	"github.com/btcsuite/btcd/txscript"
 )
 
 // TestAppendHTLCScriptsMatchBuilder compares the directly written HTLC
@@ -26,14 +28,14 @@ func TestAppendHTLCScriptsMatchBuilder(t *testing.T) {
 		}
 		prefix := []byte{0xde, 0xad}
 		for _, anchors := range []bool{false, true} {
-			want := OfferedHTLCScriptFromParams(anchors, &p)
+			want := referenceOfferedHTLCScript(anchors, &p)
 			if got := AppendOfferedHTLCScript(nil, anchors, &p); !bytes.Equal(got, want) {
 				t.Fatalf("offered (anchors %v):\n got %x\nwant %x", anchors, got, want)
 			}
 			if got := AppendOfferedHTLCScript(prefix, anchors, &p); !bytes.Equal(got, append(prefix[:2:2], want...)) {
 				t.Fatal("offered: prefix not kept")
 			}
-			want = ReceivedHTLCScriptFromParams(anchors, &p)
+			want = referenceReceivedHTLCScript(anchors, &p)
 			if got := AppendReceivedHTLCScript(nil, anchors, &p); !bytes.Equal(got, want) {
 				t.Fatalf("received (anchors %v, cltv %d):\n got %x\nwant %x", anchors, p.CLTVExpiry, got, want)
 			}
@@ -42,4 +44,86 @@ func TestAppendHTLCScriptsMatchBuilder(t *testing.T) {
 			}
 		}
 	}
+}
+
+// referenceOfferedHTLCScript writes BOLT 3's offered HTLC template with
+// txscript's ScriptBuilder, op by op as the spec prints it. It is the test
+// oracle for AppendOfferedHTLCScript.
+func referenceOfferedHTLCScript(anchors bool, p *HTLCScriptParams) []byte {
+	b := txscript.NewScriptBuilder(txscript.WithScriptAllocSize(140))
+	b.AddOp(txscript.OP_DUP)
+	b.AddOp(txscript.OP_HASH160)
+	b.AddData(p.RevocationKeyHash[:])
+	b.AddOp(txscript.OP_EQUAL)
+	b.AddOp(txscript.OP_IF)
+	b.AddOp(txscript.OP_CHECKSIG)
+	b.AddOp(txscript.OP_ELSE)
+	b.AddData(p.RemoteHTLCKey[:])
+	b.AddOp(txscript.OP_SWAP)
+	b.AddOp(txscript.OP_SIZE)
+	b.AddInt64(32)
+	b.AddOp(txscript.OP_EQUAL)
+	b.AddOp(txscript.OP_NOTIF)
+	b.AddOp(txscript.OP_DROP)
+	b.AddInt64(2)
+	b.AddOp(txscript.OP_SWAP)
+	b.AddData(p.LocalHTLCKey[:])
+	b.AddInt64(2)
+	b.AddOp(txscript.OP_CHECKMULTISIG)
+	b.AddOp(txscript.OP_ELSE)
+	b.AddOp(txscript.OP_HASH160)
+	b.AddData(p.PaymentHashLock[:])
+	b.AddOp(txscript.OP_EQUALVERIFY)
+	b.AddOp(txscript.OP_CHECKSIG)
+	b.AddOp(txscript.OP_ENDIF)
+	if anchors {
+		b.AddOp(txscript.OP_1)
+		b.AddOp(txscript.OP_CHECKSEQUENCEVERIFY)
+		b.AddOp(txscript.OP_DROP)
+	}
+	b.AddOp(txscript.OP_ENDIF)
+	s, _ := b.Script() // cannot fail: fixed small template
+	return s
+}
+
+// referenceReceivedHTLCScript is the ScriptBuilder oracle for
+// AppendReceivedHTLCScript.
+func referenceReceivedHTLCScript(anchors bool, p *HTLCScriptParams) []byte {
+	b := txscript.NewScriptBuilder(txscript.WithScriptAllocSize(145))
+	b.AddOp(txscript.OP_DUP)
+	b.AddOp(txscript.OP_HASH160)
+	b.AddData(p.RevocationKeyHash[:])
+	b.AddOp(txscript.OP_EQUAL)
+	b.AddOp(txscript.OP_IF)
+	b.AddOp(txscript.OP_CHECKSIG)
+	b.AddOp(txscript.OP_ELSE)
+	b.AddData(p.RemoteHTLCKey[:])
+	b.AddOp(txscript.OP_SWAP)
+	b.AddOp(txscript.OP_SIZE)
+	b.AddInt64(32)
+	b.AddOp(txscript.OP_EQUAL)
+	b.AddOp(txscript.OP_IF)
+	b.AddOp(txscript.OP_HASH160)
+	b.AddData(p.PaymentHashLock[:])
+	b.AddOp(txscript.OP_EQUALVERIFY)
+	b.AddInt64(2)
+	b.AddOp(txscript.OP_SWAP)
+	b.AddData(p.LocalHTLCKey[:])
+	b.AddInt64(2)
+	b.AddOp(txscript.OP_CHECKMULTISIG)
+	b.AddOp(txscript.OP_ELSE)
+	b.AddOp(txscript.OP_DROP)
+	b.AddInt64(int64(p.CLTVExpiry))
+	b.AddOp(txscript.OP_CHECKLOCKTIMEVERIFY)
+	b.AddOp(txscript.OP_DROP)
+	b.AddOp(txscript.OP_CHECKSIG)
+	b.AddOp(txscript.OP_ENDIF)
+	if anchors {
+		b.AddOp(txscript.OP_1)
+		b.AddOp(txscript.OP_CHECKSEQUENCEVERIFY)
+		b.AddOp(txscript.OP_DROP)
+	}
+	b.AddOp(txscript.OP_ENDIF)
+	s, _ := b.Script() // cannot fail: fixed small template
+	return s
 }
