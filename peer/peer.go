@@ -98,7 +98,8 @@ type outFrame struct {
 func establish(ctx context.Context, tr *Transport, cfg Config, inbound bool) (*Peer, error) {
 	cfg = cfg.withDefaults()
 	log := cfg.Logger.With("peer", fmt.Sprintf("%x", tr.RemotePubKey().SerializeCompressed()), "inbound", inbound)
-	ours := &wire.Init{Features: cfg.Features.Minimal(), Networks: cfg.Chains}
+	ours := &wire.Init{Features: cfg.Features.Minimal(), Networks: cfg.Chains,
+		RemoteAddr: remoteAddrTLV(tr.RemoteAddr(), inbound)}
 
 	var (
 		theirs *wire.Init
