@@ -105,7 +105,7 @@ func BenchmarkDeriveCommitmentKeys(b *testing.B) {
 
 // benchState returns a state with n untrimmed HTLCs (half each way).
 func benchState(tc *testChannel, n int) *State {
-	funding := wire.NewMilliSatoshi(tc.alice.FundingAmount)
+	funding := msat(tc.alice.FundingAmount)
 	st := &State{Number: 1000, FeeRate: 1000, LocalBalance: funding / 2, RemoteBalance: funding - funding/2}
 	for i := 0; i < n; i++ {
 		dir := htlc.Offered

@@ -195,7 +195,10 @@ func closingTx(p *Params, lockTime, sequence uint32) *btcwire.MsgTx {
 }
 
 func checkCloseBalances(p *Params, local, remote wire.MilliSatoshi) error {
-	limit := wire.NewMilliSatoshi(p.FundingAmount)
+	limit, err := wire.NewMilliSatoshi(p.FundingAmount)
+	if err != nil {
+		return fmt.Errorf("%w: funding amount: %w", ErrInvalidParams, err)
+	}
 	if local > limit || remote > limit || local+remote > limit {
 		return fmt.Errorf("%w: balances %v + %v exceed the funding amount", ErrBalanceMismatch, local, remote)
 	}

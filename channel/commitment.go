@@ -19,6 +19,13 @@ const MaxHTLCs = 483
 // CommitmentTxVersion is the version of commitment transactions.
 const CommitmentTxVersion = 2
 
+// MaxCLTVExpiry bounds an HTLC's cltv_expiry: BOLT 2 update_add_htlc
+// requires it to be less than 500000000. Bitcoin reads a larger locktime
+// as a Unix timestamp, which is already in the past, so the HTLC-timeout
+// transaction would be valid at once and the offerer could take back an
+// HTLC it had just offered.
+const MaxCLTVExpiry = 500_000_000
+
 // State is the content of one commitment: the balances and HTLCs both
 // parties have agreed on, seen from this node (Local). The same State gives
 // both the local and the remote commitment transaction.
@@ -112,6 +119,9 @@ type Commitment struct {
 	// transaction of this commitment (revocable, delayed by the owner's
 	// to_self_delay). It equals ToLocal.WitnessScript.
 	SecondLevelScript []byte
+	// ToSelfDelay is the owner's to_self_delay: the CSV delay, in blocks,
+	// of ToLocal and of every HTLC transaction output of this commitment.
+	ToSelfDelay uint16
 }
 
 // output kinds used while sorting.
@@ -170,6 +180,7 @@ func BuildCommitment(p *Params, owner Side, st *State, keys *CommitmentKeys) (*C
 	t := p.Type
 	c := &Commitment{
 		Owner: owner, Type: t, Number: st.Number, FeeRate: st.FeeRate, Keys: keys,
+		ToSelfDelay: o.ToSelfDelay,
 		ToLocal: absent(), ToRemote: absent(), LocalAnchor: absent(), RemoteAnchor: absent(),
 	}
 
@@ -194,9 +205,16 @@ func BuildCommitment(p *Params, owner Side, st *State, keys *CommitmentKeys) (*C
 
 	// The opener pays the base fee and, under anchors, both anchors.
 	c.BaseFee = script.CommitFee(t, st.FeeRate, len(untrimmed))
-	charge := wire.NewMilliSatoshi(c.BaseFee)
+	chargeSat := c.BaseFee
 	if t.HasAnchors() {
-		charge += wire.NewMilliSatoshi(2 * script.AnchorOutputValue)
+		chargeSat += 2 * script.AnchorOutputValue
+	}
+	// The base fee is at most 2^32 sat/kw times the weight of 966 HTLC
+	// outputs, far below btcutil.MaxSatoshi, so this cannot fail; it is
+	// checked all the same.
+	charge, err := wire.NewMilliSatoshi(chargeSat)
+	if err != nil {
+		return nil, fmt.Errorf("channel: commitment fee: %w", err)
 	}
 	if p.Opener == owner {
 		ownerMsat = subFloor(ownerMsat, charge)
@@ -400,9 +418,13 @@ func subFloor(a, b wire.MilliSatoshi) wire.MilliSatoshi {
 }
 
 // checkBalances enforces that the state accounts for the whole funding
-// output and that no direction exceeds MaxHTLCs.
+// output, that no direction exceeds MaxHTLCs and that every HTLC can be
+// committed: a non-zero amount and a cltv_expiry that is a block height.
 func checkBalances(p *Params, st *State) error {
-	limit := wire.NewMilliSatoshi(p.FundingAmount)
+	limit, err := wire.NewMilliSatoshi(p.FundingAmount)
+	if err != nil {
+		return fmt.Errorf("%w: funding amount: %w", ErrInvalidParams, err)
+	}
 	var offered, received int
 	sum := st.LocalBalance
 	if sum > limit || st.RemoteBalance > limit {
@@ -421,6 +443,10 @@ func checkBalances(p *Params, st *State) error {
 		}
 		if h.Amount == 0 {
 			return fmt.Errorf("%w: HTLC %d has zero amount (BOLT 2 update_add_htlc: amount_msat must be above 0)", ErrInvalidHTLC, h.ID)
+		}
+		if h.CLTVExpiry >= MaxCLTVExpiry {
+			return fmt.Errorf("%w: HTLC %d cltv_expiry %d (BOLT 2 update_add_htlc: cltv_expiry must be less than %d) (%w)",
+				ErrHTLCExpiry, h.ID, h.CLTVExpiry, uint32(MaxCLTVExpiry), ErrInvalidHTLC)
 		}
 		if h.Amount > limit || sum > limit {
 			return fmt.Errorf("%w: HTLC %d", ErrBalanceMismatch, h.ID)

@@ -23,6 +23,12 @@ var (
 	// amount, bad direction).
 	ErrInvalidHTLC = errors.New("channel: invalid HTLC")
 
+	// ErrHTLCExpiry reports an HTLC whose cltv_expiry is not below
+	// MaxCLTVExpiry (500000000), which BOLT 2 update_add_htlc forbids:
+	// the sender MUST set it lower and the receiver MUST fail the channel
+	// otherwise. Errors that wrap it also wrap ErrInvalidHTLC.
+	ErrHTLCExpiry = errors.New("channel: HTLC cltv_expiry is not a block height below 500000000")
+
 	// ErrInvalidCommitSig reports a commitment_signed signature that does
 	// not verify against the local commitment transaction (BOLT 2: the
 	// receiver MUST fail the channel).

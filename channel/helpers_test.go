@@ -290,3 +290,12 @@ func prevOutsOf(parent *btcwire.MsgTx) map[btcwire.OutPoint]*btcwire.TxOut {
 func sha(b []byte) [32]byte { return sha256.Sum256(b) }
 
 func btcAmount(v int64) btcutil.Amount { return btcutil.Amount(v) }
+
+// msat converts a satoshi amount the test knows to be in range.
+func msat(sat btcutil.Amount) wire.MilliSatoshi {
+	m, err := wire.NewMilliSatoshi(sat)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}

@@ -56,6 +56,9 @@ func (b *Basepoints) validate(who Side) error {
 	return nil
 }
 
+// MinToSelfDelay is the smallest to_self_delay Params.Validate accepts.
+const MinToSelfDelay = 1
+
 // PartyParams is what one party contributes to the channel.
 type PartyParams struct {
 	Basepoints
@@ -98,7 +101,22 @@ func (p *Params) Party(s Side) *PartyParams {
 	return &p.Remote
 }
 
-// Validate checks that the parameters are complete and in range.
+// Validate checks that the parameters are complete and in range:
+//
+//   - a supported channel type and an opener that is Local or Remote;
+//   - a funding amount above 0 and at most btcutil.MaxSatoshi;
+//   - all five basepoints of both parties;
+//   - each dust_limit_satoshis at least script.MinDustLimit (354, BOLT 2)
+//     and at most btcutil.MaxSatoshi;
+//   - each to_self_delay at least 1. With 0 the to_local output and every
+//     HTLC transaction output could be spent by their owner in the block
+//     after the commitment, so a revoked commitment could not be
+//     punished.
+//
+// It applies no upper bound to to_self_delay: BOLT 2 lets the receiver
+// of open_channel/accept_channel refuse one that is "unreasonably large",
+// and that limit (say 2016 blocks, two weeks) is a policy of the open
+// flow, not a property of a channel that exists.
 func (p *Params) Validate() error {
 	if !p.Type.Valid() {
 		return fmt.Errorf("%w: unsupported channel type %v", ErrInvalidParams, p.Type)
@@ -122,6 +140,10 @@ func (pp *PartyParams) validate(who Side) error {
 	if pp.DustLimit < script.MinDustLimit || pp.DustLimit > btcutil.MaxSatoshi {
 		return fmt.Errorf("%w: %s dust_limit_satoshis %d (BOLT 2: at least %d)",
 			ErrInvalidParams, who, pp.DustLimit, script.MinDustLimit)
+	}
+	if pp.ToSelfDelay < MinToSelfDelay {
+		return fmt.Errorf("%w: %s to_self_delay %d: a revoked commitment could not be punished (at least %d)",
+			ErrInvalidParams, who, pp.ToSelfDelay, MinToSelfDelay)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func TestCommitmentAccounting(t *testing.T) {
 		}
 		tc.alice.Local.DustLimit = btcutil.Amount(354 + rng.Intn(3000))
 		tc.alice.Remote.DustLimit = btcutil.Amount(354 + rng.Intn(3000))
-		st := randomState(rng, wire.NewMilliSatoshi(funding))
+		st := randomState(rng, msat(funding))
 		for _, owner := range []Side{Local, Remote} {
 			point := tc.alicePoint
 			if owner == Remote {
@@ -171,7 +171,7 @@ func checkAccounting(t *testing.T, p *Params, owner Side, st *State, c *Commitme
 	if owner == Remote {
 		ownerMsat, otherMsat = otherMsat, ownerMsat
 	}
-	charge := wire.NewMilliSatoshi(baseFee)
+	charge := msat(baseFee)
 	if anchors {
 		charge += 660_000
 	}

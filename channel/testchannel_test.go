@@ -77,7 +77,7 @@ func (tc *testChannel) addHTLC(st *State, dir htlc.Direction, amt wire.MilliSato
 // busyState is a state with several HTLCs each way, some trimmed, two with
 // equal amount and hash but different cltv_expiry.
 func (tc *testChannel) busyState() *State {
-	funding := wire.NewMilliSatoshi(tc.alice.FundingAmount)
+	funding := msat(tc.alice.FundingAmount)
 	st := &State{Number: 7, FeeRate: 2500, LocalBalance: funding * 6 / 10, RemoteBalance: funding - funding*6/10}
 	tc.addHTLC(st, htlc.Offered, 50_000_000, 600_100)
 	tc.addHTLC(st, htlc.Offered, 7_000_000, 600_200)

@@ -319,7 +319,11 @@ func TestSecondLevelErrors(t *testing.T) {
 	}
 	// An HTLC whose whole value goes to fee is trimmed: no transaction.
 	small := f.htlc
-	small.Amount = wire.NewMilliSatoshi(f.params.FeeRate.FeeForWeight(663))
+	var err error
+	small.Amount, err = wire.NewMilliSatoshi(f.params.FeeRate.FeeForWeight(663))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := NewTimeoutTx(f.params, &small, 0); !errors.Is(err, ErrBelowFee) {
 		t.Fatalf("want ErrBelowFee, got %v", err)
 	}

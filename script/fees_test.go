@@ -85,9 +85,12 @@ func TestWeightsAndFees(t *testing.T) {
 		t.Fatal("fee not rounded down")
 	}
 	// msat are rounded down before the comparison.
-	thr := HTLCTrimThreshold(StaticRemoteKey, Received, 253, 546)
-	if !HTLCTrimmed(StaticRemoteKey, Received, wire.NewMilliSatoshi(thr)-1, 253, 546) ||
-		HTLCTrimmed(StaticRemoteKey, Received, wire.NewMilliSatoshi(thr), 253, 546) {
+	thr, err := wire.NewMilliSatoshi(HTLCTrimThreshold(StaticRemoteKey, Received, 253, 546))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !HTLCTrimmed(StaticRemoteKey, Received, thr-1, 253, 546) ||
+		HTLCTrimmed(StaticRemoteKey, Received, thr, 253, 546) {
 		t.Fatal("trim boundary")
 	}
 }

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcutil"
@@ -13,9 +14,21 @@ type MilliSatoshi uint64
 // MilliSatoshiPerSatoshi is the number of millisatoshis in one satoshi.
 const MilliSatoshiPerSatoshi = 1000
 
-// NewMilliSatoshi converts an on-chain amount to millisatoshis.
-func NewMilliSatoshi(sat btcutil.Amount) MilliSatoshi {
-	return MilliSatoshi(sat) * MilliSatoshiPerSatoshi
+// ErrSatoshiRange reports an on-chain amount that cannot be converted to
+// millisatoshis because it is negative or above btcutil.MaxSatoshi (21
+// million BTC): no transaction output or channel can hold it.
+var ErrSatoshiRange = errors.New("wire: satoshi amount is negative or above 21 million BTC")
+
+// NewMilliSatoshi converts an on-chain amount to millisatoshis. It returns
+// an error wrapping ErrSatoshiRange, and 0, for sat < 0 or
+// sat > btcutil.MaxSatoshi rather than wrapping around or saturating; in
+// that range the product is exact (btcutil.MaxSatoshi * 1000 is below
+// 2^64).
+func NewMilliSatoshi(sat btcutil.Amount) (MilliSatoshi, error) {
+	if sat < 0 || sat > btcutil.MaxSatoshi {
+		return 0, fmt.Errorf("%w: %d sat", ErrSatoshiRange, int64(sat))
+	}
+	return MilliSatoshi(sat) * MilliSatoshiPerSatoshi, nil
 }
 
 // ToSatoshis returns the amount in whole satoshis, rounded down, which is

@@ -112,7 +112,9 @@ func TestPointValidation(t *testing.T) {
 }
 
 func TestAmounts(t *testing.T) {
-	require.Equal(t, MilliSatoshi(1_234_000), NewMilliSatoshi(1234))
+	m, err := NewMilliSatoshi(1234)
+	require.NoError(t, err)
+	require.Equal(t, MilliSatoshi(1_234_000), m)
 	require.Equal(t, btcutil.Amount(1), MilliSatoshi(1999).ToSatoshis())
 	require.Equal(t, "1999 msat", MilliSatoshi(1999).String())
 	// BOLT 3 "Fees": 724 weight at 5000 sat/kw is 3620 sat; rounding is down.
