@@ -181,7 +181,7 @@ func BuildCommitment(p *Params, owner Side, st *State, keys *CommitmentKeys) (*C
 	c := &Commitment{
 		Owner: owner, Type: t, Number: st.Number, FeeRate: st.FeeRate, Keys: keys,
 		ToSelfDelay: o.ToSelfDelay,
-		ToLocal: absent(), ToRemote: absent(), LocalAnchor: absent(), RemoteAnchor: absent(),
+		ToLocal:     absent(), ToRemote: absent(), LocalAnchor: absent(), RemoteAnchor: absent(),
 	}
 
 	// Balances from the owner's point of view.
