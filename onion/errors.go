@@ -12,6 +12,13 @@ var (
 	// ErrPacketSize means a serialized packet had the wrong length.
 	ErrPacketSize = errors.New("onion: wrong packet size")
 
+	// ErrHopPayloadsTooShort means an onion_message_packet's
+	// onionmsg_payloads are shorter than MinMessagePayloadsSize, too short
+	// to hold even an empty payload's length and the next HMAC (BOLT 4
+	// "Onion Messages": the payloads have the hop_payloads format). The
+	// error also wraps ErrPacketSize.
+	ErrHopPayloadsTooShort = errors.New("onion: hop payloads too short for a length and an HMAC")
+
 	// ErrInvalidVersion means the packet version is not 0 (BOLT 4
 	// "Packet Forwarding": invalid_onion_version).
 	ErrInvalidVersion = errors.New("onion: unknown packet version")

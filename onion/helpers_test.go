@@ -52,3 +52,8 @@ func peelAll(t testing.TB, nodes []testNode, pkt *Packet, assoc []byte) [][]byte
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// newTestProcessor returns a Processor for k with its own replay log.
+func newTestProcessor(k *btcec.PrivateKey) *Processor {
+	return NewProcessor(NewPrivateKeyECDH(k), NewMemoryReplayLog())
+}

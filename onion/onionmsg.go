@@ -10,11 +10,21 @@ import (
 	"github.com/lnkit/lnkit/wire"
 )
 
-// Sizes of onion_message_packet hop payloads BOLT 4 recommends, so that
-// onion messages look alike.
+// Sizes of an onion_message_packet's onionmsg_payloads.
 const (
+	// MessagePayloadsSize and LargeMessagePayloadsSize are the sizes BOLT
+	// 4 recommends, so that onion messages look alike.
 	MessagePayloadsSize      = 1300
 	LargeMessagePayloadsSize = 32768
+	// MinMessagePayloadsSize is the least room one hop can take: the
+	// one-byte length of an empty payload (BOLT 4 allows length 0 in
+	// onion messages) and the next HMAC.
+	MinMessagePayloadsSize = 1 + HMACSize
+	// MaxMessagePacketSize is the longest onion_message_packet an
+	// onion_message can carry (its len is a u16), and
+	// MaxMessagePayloadsSize the onionmsg_payloads of such a packet.
+	MaxMessagePacketSize   = 0xffff
+	MaxMessagePayloadsSize = MaxMessagePacketSize - packetOverhead
 )
 
 // TLV types of onionmsg_tlv (BOLT 4 "Onion Messages").
@@ -28,8 +38,9 @@ const (
 
 // NewMessagePacket builds an onion_message_packet for hops (blinded node
 // ids with onionmsg_tlv payloads), with no associated data as the spec
-// requires. size is the hop_payloads length; 0 picks 1300 bytes, or 32768
-// when the payloads need more.
+// requires. size is the hop_payloads length, at most
+// MaxMessagePayloadsSize; 0 picks 1300 bytes, or 32768 when the payloads
+// need more.
 func NewMessagePacket(rnd io.Reader, hops []Hop, size int) (*Packet, error) {
 	sk, err := readSessionKey(rnd)
 	if err != nil {
@@ -54,6 +65,9 @@ func newMessagePacket(sk *btcec.ModNScalar, hops []Hop, size int) (*Packet, erro
 		if RouteSize(hops) > size {
 			size = LargeMessagePayloadsSize
 		}
+	}
+	if size < MinMessagePayloadsSize || size > MaxMessagePayloadsSize {
+		return nil, fmt.Errorf("%w: onionmsg_payloads of %d bytes, want %d to %d", ErrPacketSize, size, MinMessagePayloadsSize, MaxMessagePayloadsSize)
 	}
 	pkt, _, err := buildPacket(sk, hops, nil, size)
 	return pkt, err

@@ -79,12 +79,23 @@ func DecodePacket(b []byte) (*Packet, error) {
 	return decodeAnyPacket(b)
 }
 
-// DecodeMessagePacket parses an onion_message_packet, whose hop_payloads
-// may have any length (BOLT 4 "Onion Messages"; 1300 or 32768 are the
-// recommended sizes).
+// DecodeMessagePacket parses an onion_message_packet (BOLT 4 "Onion
+// Messages"), whose onionmsg_payloads take whatever the packet does not
+// (1300 or 32768 bytes are the recommended sizes). The payloads must be
+// at least MinMessagePayloadsSize bytes, room for the shortest hop: an
+// empty payload's one-byte length and the next HMAC; shorter ones are
+// refused with ErrHopPayloadsTooShort (which wraps ErrPacketSize). The
+// packet must also fit in an onion_message, whose len is a u16. The
+// returned packet's HopPayloads is a copy.
 func DecodeMessagePacket(b []byte) (*Packet, error) {
 	if len(b) < packetOverhead {
 		return nil, fmt.Errorf("%w: %d bytes, need at least %d", ErrPacketSize, len(b), packetOverhead)
+	}
+	if n := len(b) - packetOverhead; n < MinMessagePayloadsSize {
+		return nil, fmt.Errorf("%w: %w: %d bytes of onionmsg_payloads, need at least %d", ErrPacketSize, ErrHopPayloadsTooShort, n, MinMessagePayloadsSize)
+	}
+	if len(b) > MaxMessagePacketSize {
+		return nil, fmt.Errorf("%w: %d bytes, an onion_message carries at most %d", ErrPacketSize, len(b), MaxMessagePacketSize)
 	}
 	return decodeAnyPacket(b)
 }

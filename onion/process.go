@@ -198,8 +198,11 @@ func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, 
 		// BOLT 4: length 0 was the legacy format, 1 is reserved.
 		return nil, p.fail(pkt, opts, CodeInvalidOnionPayload, fmt.Errorf("%w: reserved payload length %d", ErrInvalidPayload, l))
 	}
-	if l > uint64(size-n-HMACSize) {
-		return nil, p.fail(pkt, opts, CodeInvalidOnionPayload, fmt.Errorf("%w: payload length %d exceeds the packet", ErrInvalidPayload, l))
+	// The length, the payload and the next HMAC must fit in hop_payloads.
+	// room is computed in int, where a packet too short for even the
+	// length and the HMAC gives a negative number rather than wrapping.
+	if room := size - n - HMACSize; room < 0 || l > uint64(room) {
+		return nil, p.fail(pkt, opts, CodeInvalidOnionPayload, fmt.Errorf("%w: payload length %d exceeds the %d bytes of hop_payloads", ErrInvalidPayload, l, size))
 	}
 	end := n + int(l)
 	res.Payload = buf[n:end:end]
