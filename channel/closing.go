@@ -2,6 +2,7 @@ package channel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcutil"
@@ -33,9 +34,12 @@ type LegacyClose struct {
 	// DustLimit is the dust_limit_satoshis of the node offering the
 	// signature; outputs below it are removed.
 	DustLimit btcutil.Amount
-	// OmitLocal removes this node's own output (BOLT 3: the offering node
-	// MAY eliminate its own output).
-	OmitLocal bool
+	// OmitLocal removes this node's own output, OmitRemote the peer's.
+	// BOLT 3 lets the node offering a signature eliminate its own output,
+	// so set OmitLocal when this node signs a variant without its output,
+	// and OmitRemote to rebuild the variant a peer's closing_signed
+	// chose without the peer's output (VerifyLegacyClose tries it).
+	OmitLocal, OmitRemote bool
 }
 
 // NewLegacyClosingTx builds the unsigned closing transaction of a
@@ -58,8 +62,9 @@ func NewLegacyClosingTx(p *Params, lc *LegacyClose) (*btcwire.MsgTx, error) {
 	amounts[p.Opener] -= lc.Fee
 	scripts := [2][]byte{lc.LocalScript, lc.RemoteScript}
 	tx := closingTx(p, 0, legacyClosingSequence)
+	omit := [2]bool{lc.OmitLocal, lc.OmitRemote}
 	for side, amt := range amounts {
-		if side == int(Local) && lc.OmitLocal {
+		if omit[side] {
 			continue
 		}
 		if amt < lc.DustLimit || amt == 0 {
@@ -77,6 +82,44 @@ func NewLegacyClosingTx(p *Params, lc *LegacyClose) (*btcwire.MsgTx, error) {
 		return nil, err
 	}
 	return tx, nil
+}
+
+// VerifyLegacyClose checks the signature of a closing_signed the peer sent
+// for the proposal lc and returns the closing transaction it signs. BOLT 2
+// requires the signature to be valid for one of the two variants of BOLT 3
+// "Legacy Closing Transaction" the peer may offer: with every output at or
+// above its dust limit, or without its own output. Both are tried, the
+// first one first. Since the peer offers the signature, its
+// dust_limit_satoshis (p.Remote.DustLimit) removes outputs: lc.DustLimit,
+// lc.OmitLocal and lc.OmitRemote are ignored. A signature valid for
+// neither variant is ErrInvalidClosingSig.
+func VerifyLegacyClose(p *Params, lc *LegacyClose, remoteSig wire.Signature) (*btcwire.MsgTx, error) {
+	if lc == nil {
+		return nil, fmt.Errorf("%w: nil proposal", ErrInvalidClose)
+	}
+	var firstErr error
+	for _, omitRemote := range []bool{false, true} {
+		v := *lc
+		v.DustLimit, v.OmitLocal, v.OmitRemote = p.Remote.DustLimit, false, omitRemote
+		tx, err := NewLegacyClosingTx(p, &v)
+		if err != nil {
+			// Without the peer's output nothing may be left; the
+			// first variant's error is the one to report.
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		if err := VerifyFundingSpend(p, tx, remoteSig); err == nil {
+			return tx, nil
+		} else if firstErr == nil {
+			firstErr = err
+		}
+	}
+	if errors.Is(firstErr, ErrInvalidClosingSig) {
+		return nil, fmt.Errorf("%w: closing_signed signs neither variant (BOLT 2: with all outputs, or without the sender's)", ErrInvalidClosingSig)
+	}
+	return nil, firstErr
 }
 
 // ClosingVariant selects which outputs a closing_complete transaction has

@@ -145,3 +145,101 @@ func TestSimpleClosingTxVariants(t *testing.T) {
 		t.Fatalf("fee above the closer's balance: %v", err)
 	}
 }
+
+// TestLegacyCloseEitherSideOmits has each side sign a closing_signed
+// without its own output (BOLT 3: the offering node MAY eliminate its own
+// output) and the other side find and verify the variant, complete it and
+// run it through the script engine. Before OmitRemote, a closing_signed
+// whose sender dropped its own output could not be verified.
+func TestLegacyCloseEitherSideOmits(t *testing.T) {
+	ctx := context.Background()
+	tc := newTestChannel(t, script.Anchors, 1_000_000)
+	// Alice's view; bob's is the mirror image.
+	aliceView := LegacyClose{
+		LocalScript: aliceClose, RemoteScript: bobClose,
+		LocalBalance: 700_000_500, RemoteBalance: 299_999_500,
+		Fee: 1_234,
+	}
+	mirror := func(lc LegacyClose) LegacyClose {
+		lc.LocalScript, lc.RemoteScript = lc.RemoteScript, lc.LocalScript
+		lc.LocalBalance, lc.RemoteBalance = lc.RemoteBalance, lc.LocalBalance
+		lc.OmitLocal, lc.OmitRemote = lc.OmitRemote, lc.OmitLocal
+		return lc
+	}
+	type signer struct {
+		name           string
+		params, verify *Params
+		sig, other     *MemorySigner
+		own, theirs    []byte
+		offer          LegacyClose // from the offering node's view
+	}
+	bobOffer := mirror(aliceView)
+	bobOffer.DustLimit = tc.bob.Local.DustLimit
+	aliceOffer := aliceView
+	aliceOffer.DustLimit = tc.alice.Local.DustLimit
+	for _, s := range []signer{
+		{"bob", tc.bob, tc.alice, tc.bobSig, tc.aliceSig, bobClose, aliceClose, bobOffer},
+		{"alice", tc.alice, tc.bob, tc.aliceSig, tc.bobSig, aliceClose, bobClose, aliceOffer},
+	} {
+		receiverView := mirror(s.offer)
+		receiverView.DustLimit = 99_999 // ignored by VerifyLegacyClose
+		for _, omit := range []bool{false, true} {
+			offer := s.offer
+			offer.OmitLocal = omit
+			tx, err := NewLegacyClosingTx(s.params, &offer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := 2 - b2i(omit); len(tx.TxOut) != want {
+				t.Fatalf("%s omits its output=%v: %d outputs", s.name, omit, len(tx.TxOut))
+			}
+			for _, o := range tx.TxOut {
+				if omit && string(o.PkScript) == string(s.own) {
+					t.Fatalf("%s's output is still there", s.name)
+				}
+			}
+			offerSig, err := SignFundingSpend(ctx, s.sig, s.params, tx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := VerifyLegacyClose(s.verify, &receiverView, offerSig)
+			if err != nil {
+				t.Fatalf("%s omits its output=%v: %v", s.name, omit, err)
+			}
+			if got.TxHash() != tx.TxHash() {
+				t.Fatalf("%s omits its output=%v: verified another transaction", s.name, omit)
+			}
+			// The receiver can build the same variant directly.
+			direct := receiverView
+			direct.DustLimit, direct.OmitRemote = s.verify.Remote.DustLimit, omit
+			if d, err := NewLegacyClosingTx(s.verify, &direct); err != nil || d.TxHash() != tx.TxHash() {
+				t.Fatalf("%s omits its output=%v: OmitRemote builds another transaction: %v", s.name, omit, err)
+			}
+			recvSig, err := SignFundingSpend(ctx, s.other, s.verify, got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full, err := CompleteFundingSpend(s.verify, got, recvSig, offerSig)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustPass(t, s.name+" closing_signed variant", execute(full, 0, tc.fundingOut(t)))
+
+			// The signature does not carry over to the other variant.
+			other := offer
+			other.OmitLocal = !omit
+			otx, err := NewLegacyClosingTx(s.params, &other)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wrong := otx.Copy()
+			wrong.TxIn[0].Witness = full.TxIn[0].Witness
+			mustFail(t, s.name+" closing signatures on the other variant", execute(wrong, 0, tc.fundingOut(t)))
+		}
+		// A signature of something else verifies for neither variant.
+		junk, _ := SignFundingSpend(ctx, s.sig, s.params, closingTx(s.params, 7, 0))
+		if _, err := VerifyLegacyClose(s.verify, &receiverView, junk); !errors.Is(err, ErrInvalidClosingSig) {
+			t.Fatalf("%s: unrelated signature: %v", s.name, err)
+		}
+	}
+}

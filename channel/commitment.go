@@ -179,9 +179,8 @@ func BuildCommitment(p *Params, owner Side, st *State, keys *CommitmentKeys) (*C
 	o, x := p.Party(owner), p.Party(owner.Other())
 	t := p.Type
 	c := &Commitment{
-		Owner: owner, Type: t, Number: st.Number, FeeRate: st.FeeRate, Keys: keys,
-		ToSelfDelay: o.ToSelfDelay,
-		ToLocal:     absent(), ToRemote: absent(), LocalAnchor: absent(), RemoteAnchor: absent(),
+		Owner: owner, Type: t, Number: st.Number, FeeRate: st.FeeRate, Keys: keys, ToSelfDelay: o.ToSelfDelay,
+		ToLocal: absent(), ToRemote: absent(), LocalAnchor: absent(), RemoteAnchor: absent(),
 	}
 
 	// Balances from the owner's point of view.
