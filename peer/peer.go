@@ -74,9 +74,15 @@ type Peer struct {
 	events chan Event
 	out    chan outFrame
 
-	mu       sync.Mutex
-	channels map[wire.ChannelID]*Mailbox
-	pings    []*pendingPing
+	mu          sync.Mutex
+	channels    map[wire.ChannelID]*Mailbox
+	pings       []*pendingPing // written, awaiting their pong, in wire order
+	pingsQueued int            // Ping calls whose ping the writer has not reached
+	pongsOwed   []uint16       // num_pong_bytes of the peer's pings not yet answered
+	pongsSpare  []uint16       // writer's second buffer for pongsOwed
+
+	// pongReady wakes the writer when the reader owes a pong.
+	pongReady chan struct{}
 
 	delivering atomic.Bool
 	pingsSeen  []time.Time // reader goroutine only
@@ -87,10 +93,13 @@ type Peer struct {
 	wg        sync.WaitGroup
 }
 
-// outFrame is a queued outbound message, or a flush marker (b nil).
+// outFrame is a queued outbound message, or a flush marker (b nil). A
+// ping of ours carries its pendingPing, which the writer registers as it
+// writes the frame.
 type outFrame struct {
 	b     []byte
 	flush chan struct{}
+	ping  *pendingPing
 }
 
 // establish runs the init exchange on a fresh transport and starts the
@@ -140,16 +149,17 @@ func establish(ctx context.Context, tr *Transport, cfg Config, inbound bool) (*P
 		return nil, err
 	}
 	p := &Peer{
-		cfg:      cfg,
-		log:      log,
-		tr:       tr,
-		inbound:  inbound,
-		init:     theirs,
-		features: feats,
-		events:   make(chan Event, cfg.QueueSize),
-		out:      make(chan outFrame, cfg.QueueSize),
-		channels: make(map[wire.ChannelID]*Mailbox),
-		done:     make(chan struct{}),
+		cfg:       cfg,
+		log:       log,
+		tr:        tr,
+		inbound:   inbound,
+		init:      theirs,
+		features:  feats,
+		events:    make(chan Event, cfg.QueueSize),
+		out:       make(chan outFrame, cfg.QueueSize),
+		channels:  make(map[wire.ChannelID]*Mailbox),
+		pongReady: make(chan struct{}, 1),
+		done:      make(chan struct{}),
 	}
 	p.host = newMailbox(p, wire.ChannelID{}, true)
 	log.Info("peer connected", "features", feats.String())
@@ -313,24 +323,47 @@ func (p *Peer) Flush(ctx context.Context) error {
 	}
 }
 
-// writeLoop writes queued frames in order.
+// writeLoop writes queued frames in order, and the pongs the reader owes
+// ahead of them. It is the only goroutine that writes to the connection
+// while the peer is up, apart from the warning sent just before a
+// protocol failure closes it.
 func (p *Peer) writeLoop() {
 	defer p.wg.Done()
 	for {
+		var err error
 		select {
+		case <-p.pongReady:
+			err = p.writePongs()
 		case f := <-p.out:
-			if f.flush != nil {
-				close(f.flush)
-				continue
+			select {
+			case <-p.pongReady:
+				err = p.writePongs()
+			default:
 			}
-			if err := p.tr.WriteFrame(f.b); err != nil {
-				p.fail(err)
-				return
+			if err == nil {
+				err = p.writeFrame(f)
 			}
 		case <-p.done:
 			return
 		}
+		if err != nil {
+			p.fail(err)
+			return
+		}
 	}
+}
+
+// writeFrame writes one queued frame, registering a ping as outstanding
+// just before it goes out.
+func (p *Peer) writeFrame(f outFrame) error {
+	if f.flush != nil {
+		close(f.flush)
+		return nil
+	}
+	if f.ping != nil {
+		p.pingWritten(f.ping)
+	}
+	return p.tr.WriteFrame(f.b)
 }
 
 // Receive returns the next message for the host: any message that is not

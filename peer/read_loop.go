@@ -143,9 +143,6 @@ func (p *Peer) handlePing(m *wire.Ping) error {
 		p.log.Debug("ignored ping", "num_pong_bytes", m.NumPongBytes)
 		return nil
 	}
-	if err := p.tr.WriteMessage(&wire.Pong{Padding: zeroPadding[:m.NumPongBytes]}); err != nil {
-		return err
-	}
-	p.log.Debug("answered ping", "num_pong_bytes", m.NumPongBytes)
-	return nil
+	// The writer sends the pong: see owePong.
+	return p.owePong(m.NumPongBytes)
 }
