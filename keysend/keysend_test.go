@@ -218,7 +218,7 @@ func TestEndToEnd(t *testing.T) {
 	cltvs := []uint32{height + 120, height + 80, height + 40}
 	cur := pkt
 	for i, priv := range privs {
-		proc := onion.NewProcessor(onion.NewPrivateKeyECDH(priv), onion.NewMemoryReplayLog())
+		proc := onion.NewProcessor(wire.NewPrivateNodeKey(priv), onion.NewMemoryReplayLog())
 		res, err := proc.Process(context.Background(), cur, pay.Hash[:], &onion.ProcessOptions{CLTVExpiry: cltvs[i]})
 		if err != nil {
 			t.Fatalf("hop %d: %v", i, err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
 	"golang.org/x/crypto/chacha20"
 )
 
@@ -128,7 +129,7 @@ func BenchmarkOnionCreate5Hops(b *testing.B) { benchCreate(b, 5) }
 func BenchmarkOnionCreate20Hops(b *testing.B) { benchCreate(b, 20) }
 
 // BenchmarkOnionProcessHop peels one (non-final) layer with the in-process
-// key, no replay log.
+// key, without replay detection (the same packet is peeled every time).
 func BenchmarkOnionProcessHop(b *testing.B) {
 	hops, privs := benchRoute(b, 5)
 	assoc := make([]byte, 32)
@@ -136,7 +137,7 @@ func BenchmarkOnionProcessHop(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	proc := NewProcessor(NewPrivateKeyECDH(privs[0]), nil)
+	proc := NewProcessor(wire.NewPrivateNodeKey(privs[0]), NoReplayCheck{})
 	ctx := context.Background()
 	b.ReportAllocs()
 	for b.Loop() {
@@ -153,7 +154,7 @@ func BenchmarkOnionProcessHopHSM(b *testing.B) {
 	hops, privs := benchRoute(b, 5)
 	assoc := make([]byte, 32)
 	pkt, _, _ := NewPacketWithSessionKey([]byte("0123456789abcdef0123456789abcdef"), hops, assoc)
-	proc := NewProcessor(plainECDH{privs[0]}, nil)
+	proc := NewProcessor(plainECDH{privs[0]}, NoReplayCheck{})
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := proc.Process(context.Background(), pkt, assoc, nil); err != nil {

@@ -149,7 +149,7 @@ func decryptRecipientData(ss *[32]byte, pathKey *btcec.PublicKey, encrypted []by
 // BlindedPrivateKey returns the key a blinded hop decrypts its onion layer
 // with: HMAC256("blinded_node_id", ss)·k where ss is the ECDH of the node
 // key k with the path key. Processor does not need it (it tweaks the
-// onion's ephemeral key instead, which works through the ECDH interface);
+// onion's ephemeral key instead, which works through wire.NodeKey);
 // it is exported for tools and tests.
 func BlindedPrivateKey(nodeKey *btcec.PrivateKey, pathKey *btcec.PublicKey) *btcec.PrivateKey {
 	ss := sharedSecret(&nodeKey.Key, pathKey)

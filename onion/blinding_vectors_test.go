@@ -115,7 +115,7 @@ func TestRouteBlindingVector(t *testing.T) {
 		if got := BlindedPrivateKey(priv, pathKey); hex.EncodeToString(got.Serialize()) != h.BlindedPrivKey {
 			t.Fatalf("hop %d: blinded private key", i)
 		}
-		proc := NewProcessor(NewPrivateKeyECDH(priv), nil)
+		proc := NewProcessor(wire.NewPrivateNodeKey(priv), nil)
 		rd, err := proc.DecryptRecipientData(pathKey, all[i].EncryptedData)
 		if err != nil {
 			t.Fatalf("hop %d: %v", i, err)
@@ -190,7 +190,7 @@ func TestBlindedPaymentOnionVector(t *testing.T) {
 			t.Fatalf("hop %d: incoming onion differs", i)
 		}
 		priv, _ := btcec.PrivKeyFromBytes(mustHex(t, h.NodePrivKey))
-		proc := NewProcessor(NewPrivateKeyECDH(priv), nil)
+		proc := NewProcessor(wire.NewPrivateNodeKey(priv), nil)
 		res, err := proc.Process(context.Background(), pkt, assoc, &ProcessOptions{PathKey: pathKey})
 		if err != nil {
 			t.Fatalf("hop %d: %v", i, err)
@@ -333,7 +333,7 @@ func TestOnionMessageVector(t *testing.T) {
 		}
 		dec := decMsg.(*wire.OnionMessage)
 		priv, _ := btcec.PrivKeyFromBytes(mustHex(t, h.PrivKey))
-		hop, err := NewProcessor(NewPrivateKeyECDH(priv), nil).ProcessMessage(context.Background(), dec)
+		hop, err := NewProcessor(wire.NewPrivateNodeKey(priv), nil).ProcessMessage(context.Background(), dec)
 		if err != nil {
 			t.Fatalf("hop %d: %v", i, err)
 		}

@@ -7,37 +7,6 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 )
 
-// ECDH is the node key as the onion needs it: one Diffie-Hellman operation.
-// An HSM or remote signer implements it without revealing the key.
-type ECDH interface {
-	// ECDH returns SHA256 of the compressed encoding of k·pub, where k is
-	// the node's private key (the shared secret of BOLT 4 "Shared
-	// Secret").
-	ECDH(pub *btcec.PublicKey) ([32]byte, error)
-}
-
-// PrivateKeyECDH is the in-process ECDH implementation over a private key.
-// Processor recognizes it and uses a faster path that shares one
-// precomputed table between the ECDH and the ephemeral-key blinding. It is
-// safe for concurrent use.
-type PrivateKeyECDH struct {
-	key btcec.ModNScalar
-	pub *btcec.PublicKey
-}
-
-// NewPrivateKeyECDH wraps a private key.
-func NewPrivateKeyECDH(key *btcec.PrivateKey) *PrivateKeyECDH {
-	return &PrivateKeyECDH{key: key.Key, pub: key.PubKey()}
-}
-
-// PubKey returns the public key.
-func (p *PrivateKeyECDH) PubKey() *btcec.PublicKey { return p.pub }
-
-// ECDH implements ECDH.
-func (p *PrivateKeyECDH) ECDH(pub *btcec.PublicKey) ([32]byte, error) {
-	return sharedSecret(&p.key, pub), nil
-}
-
 // sharedSecret returns SHA256(compressed(k·pub)).
 func sharedSecret(k *btcec.ModNScalar, pub *btcec.PublicKey) [32]byte {
 	var pt, res btcec.JacobianPoint

@@ -43,7 +43,7 @@ func Example() {
 
 	var lastSecret [32]byte
 	for i, k := range keys {
-		proc := onion.NewProcessor(onion.NewPrivateKeyECDH(k), onion.NewMemoryReplayLog())
+		proc := onion.NewProcessor(wire.NewPrivateNodeKey(k), onion.NewMemoryReplayLog())
 		res, err := proc.Process(context.Background(), pkt, paymentHash[:], nil)
 		if err != nil {
 			panic(err)

@@ -127,7 +127,7 @@ func FuzzDecodeMessagePacket(f *testing.F) {
 	_, pub := btcec.PrivKeyFromBytes(bytes.Repeat([]byte{0x02}, 32))
 	f.Add(pub.SerializeCompressed(), make([]byte, packetOverhead))
 	f.Add([]byte{0x02}, []byte{0x00, 0x01})
-	proc := NewProcessor(NewPrivateKeyECDH(priv), nil)
+	proc := NewProcessor(wire.NewPrivateNodeKey(priv), nil)
 	f.Fuzz(func(t *testing.T, pathKey, b []byte) {
 		pkt, err := DecodeMessagePacket(b)
 		if err != nil {

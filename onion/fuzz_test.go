@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
 )
 
 var fuzzKey, _ = btcec.PrivKeyFromBytes(bytes.Repeat([]byte{0x41}, 32))
@@ -24,7 +25,7 @@ func FuzzProcessPacket(f *testing.F) {
 	}
 	f.Add(make([]byte, PacketSize), []byte{})
 	f.Add([]byte{0, 2, 3}, []byte{1})
-	proc := NewProcessor(NewPrivateKeyECDH(fuzzKey), nil)
+	proc := NewProcessor(wire.NewPrivateNodeKey(fuzzKey), nil)
 	f.Fuzz(func(t *testing.T, b, assoc []byte) {
 		pkt, err := DecodePacket(b)
 		if err != nil {

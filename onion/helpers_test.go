@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
 )
 
 // testNode is a hop with its key, for tests.
@@ -24,7 +25,7 @@ func newTestNodes(t testing.TB, rng *rand.ChaCha8, n int) []testNode {
 		b[0] &= 0x7f
 		b[31] |= 1
 		priv, _ := btcec.PrivKeyFromBytes(b[:])
-		nodes[i] = testNode{priv: priv, proc: NewProcessor(NewPrivateKeyECDH(priv), NewMemoryReplayLog())}
+		nodes[i] = testNode{priv: priv, proc: NewProcessor(wire.NewPrivateNodeKey(priv), NewMemoryReplayLog())}
 	}
 	return nodes
 }
@@ -55,5 +56,5 @@ func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
 
 // newTestProcessor returns a Processor for k with its own replay log.
 func newTestProcessor(k *btcec.PrivateKey) *Processor {
-	return NewProcessor(NewPrivateKeyECDH(k), NewMemoryReplayLog())
+	return NewProcessor(wire.NewPrivateNodeKey(k), NewMemoryReplayLog())
 }

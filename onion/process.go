@@ -10,19 +10,35 @@ import (
 )
 
 // Processor peels onions addressed to one node. It is safe for concurrent
-// use if its ECDH and ReplayChecker are.
+// use if its NodeKey and ReplayChecker are (wire.PrivateNodeKey and
+// MemoryReplayLog are).
 type Processor struct {
-	key    ECDH
-	fast   *PrivateKeyECDH
-	replay ReplayChecker
+	key wire.NodeKey
+	// fastKey is the private scalar when key is a *wire.PrivateNodeKey:
+	// the ECDH and the blinding then share one table of the ephemeral key.
+	fastKey *btcec.ModNScalar
+	replay  ReplayChecker
 }
 
-// NewProcessor returns a Processor for the node key. replay may be nil, in
-// which case the Processor does no replay detection (the host then must).
-func NewProcessor(key ECDH, replay ReplayChecker) *Processor {
+// NewProcessor returns a Processor for the node key. The key is used only
+// through wire.NodeKey, so an HSM can hold it; a *wire.PrivateNodeKey is
+// recognised and peeled on a faster path (see the package documentation
+// for what that path computes in variable time).
+//
+// replay decides how replayed packets are found (BOLT 4 "Packet
+// Forwarding"): nil gives the Processor its own bounded in-memory log,
+// NewMemoryReplayLogSize(DefaultReplayLogSize); a host with a database
+// passes its own ReplayChecker; NoReplayCheck{} turns the check off, for a
+// host that detects replays elsewhere.
+func NewProcessor(key wire.NodeKey, replay ReplayChecker) *Processor {
+	if replay == nil {
+		replay = NewMemoryReplayLogSize(DefaultReplayLogSize)
+	}
 	p := &Processor{key: key, replay: replay}
-	if k, ok := key.(*PrivateKeyECDH); ok {
-		p.fast = k
+	if k, ok := key.(*wire.PrivateNodeKey); ok {
+		if priv := k.PrivKey(); priv != nil {
+			p.fastKey = &priv.Key
+		}
 	}
 	return p
 }
@@ -132,10 +148,10 @@ func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, 
 	// with the blinding multiplication below.
 	var table *pointTable
 	var fastTable pointTable
-	if p.fast != nil {
+	if p.fastKey != nil {
 		table = &fastTable
 		table.init(&eph)
-		k := p.fast.key
+		k := *p.fastKey
 		if tweak != nil {
 			k.Mul(tweak)
 		}
@@ -169,7 +185,7 @@ func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, 
 
 	// Onion messages need no replay protection: they carry no value and
 	// nothing is stored to forward them.
-	if p.replay != nil && !message {
+	if !message {
 		tag := sha256.Sum256(res.SharedSecret[:])
 		var expiry uint32
 		if opts != nil {

@@ -98,7 +98,7 @@ func TestOnionVector(t *testing.T) {
 		}
 		var fastNext []byte
 		for _, name := range []string{"fast", "interface"} {
-			var key ECDH = NewPrivateKeyECDH(priv)
+			var key wire.NodeKey = wire.NewPrivateNodeKey(priv)
 			if name == "interface" {
 				key = plainECDH{priv}
 			}
@@ -132,9 +132,12 @@ func TestOnionVector(t *testing.T) {
 	}
 }
 
-// plainECDH implements ECDH through the interface only, so the generic
-// (HSM) path is exercised.
+// plainECDH implements wire.NodeKey without being a
+// *wire.PrivateNodeKey, as an HSM would, so that the Processor's generic
+// path is exercised.
 type plainECDH struct{ k *btcec.PrivateKey }
+
+func (p plainECDH) PubKey() *btcec.PublicKey { return p.k.PubKey() }
 
 func (p plainECDH) ECDH(pub *btcec.PublicKey) ([32]byte, error) {
 	return sharedSecret(&p.k.Key, pub), nil

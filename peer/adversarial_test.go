@@ -39,7 +39,7 @@ func dialRaw(t *testing.T, cfg Config) *rawRemote {
 		p, err := AcceptConn(context.Background(), c2, cfg)
 		r.res <- peerResult{p, err}
 	}()
-	tr, err := Initiate(context.Background(), c1, HandshakeConfig{NodeKey: testKey("raw")}, cfg.NodeKey.(*PrivateKey).PubKey())
+	tr, err := Initiate(context.Background(), c1, HandshakeConfig{NodeKey: testKey("raw")}, cfg.NodeKey.PubKey())
 	require.NoError(t, err)
 	r.tr = tr
 	go func() {

@@ -119,7 +119,7 @@ func floorECDH(k *btcec.ModNScalar, p *btcec.JacobianPoint) [32]byte {
 }
 
 func BenchmarkFloorECDH(b *testing.B) {
-	k := testKey("a").key.Key
+	k := testKey("a").PrivKey().Key
 	var p btcec.JacobianPoint
 	testKey("b").PubKey().AsJacobian(&p)
 	b.ReportAllocs()
@@ -129,7 +129,7 @@ func BenchmarkFloorECDH(b *testing.B) {
 }
 
 func BenchmarkFloorBaseMult(b *testing.B) {
-	k := testKey("a").key.Key
+	k := testKey("a").PrivKey().Key
 	b.ReportAllocs()
 	for b.Loop() {
 		var r btcec.JacobianPoint
@@ -155,7 +155,7 @@ func floorHandshakeCurve(k *btcec.ModNScalar, p *btcec.JacobianPoint) {
 // counts it: six ECDH and two base-point multiplications with their affine
 // conversions. BenchmarkNoiseHandshake ≤ 1.05 × this is the goal.
 func BenchmarkFloorHandshakeCurve(b *testing.B) {
-	k := testKey("a").key.Key
+	k := testKey("a").PrivKey().Key
 	var p btcec.JacobianPoint
 	testKey("b").PubKey().AsJacobian(&p)
 	b.ReportAllocs()
@@ -186,7 +186,7 @@ func BenchmarkFloorParsePubKey(b *testing.B) {
 // multiplication there ends in ToAffine), so they are not counted twice.
 // NoiseHandshake / FloorHandshakeCurveFull measures everything else.
 func BenchmarkFloorHandshakeCurveFull(b *testing.B) {
-	k := testKey("a").key.Key
+	k := testKey("a").PrivKey().Key
 	var p btcec.JacobianPoint
 	testKey("b").PubKey().AsJacobian(&p)
 	var keys [3][]byte

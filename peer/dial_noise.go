@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
 )
 
 // DefaultHandshakeTimeout bounds a BOLT 8 handshake when the context has no
@@ -18,12 +19,10 @@ const DefaultHandshakeTimeout = 15 * time.Second
 
 // HandshakeConfig is what the BOLT 8 handshake needs from the host.
 type HandshakeConfig struct {
-	// NodeKey performs ECDH with the node's static key. Required.
-	NodeKey ECDHKey
-	// NodePubKey is the node's static public key. If nil, it is taken
-	// from NodeKey when NodeKey has a PubKey() *btcec.PublicKey method
-	// (as *PrivateKey does).
-	NodePubKey *btcec.PublicKey
+	// NodeKey is the node's static key: its public key and ECDH with it
+	// (wire.NewPrivateNodeKey for a key in memory). Required, with a
+	// non-nil PubKey.
+	NodeKey wire.NodeKey
 	// Rand is the source of ephemeral keys; nil means crypto/rand.
 	Rand io.Reader
 	// Timeout bounds the whole handshake; zero means
@@ -31,16 +30,11 @@ type HandshakeConfig struct {
 	Timeout time.Duration
 }
 
-func (c *HandshakeConfig) resolve() (ECDHKey, *btcec.PublicKey, io.Reader, error) {
+func (c *HandshakeConfig) resolve() (wire.NodeKey, *btcec.PublicKey, io.Reader, error) {
 	if c.NodeKey == nil {
 		return nil, nil, nil, ErrNoNodeKey
 	}
-	pub := c.NodePubKey
-	if pub == nil {
-		if p, ok := c.NodeKey.(interface{ PubKey() *btcec.PublicKey }); ok {
-			pub = p.PubKey()
-		}
-	}
+	pub := c.NodeKey.PubKey()
 	if pub == nil {
 		return nil, nil, nil, ErrNoNodeKey
 	}

@@ -14,8 +14,9 @@
 // context (or HandshakeConfig.Timeout), so a peer that stalls mid-act
 // cannot hold a goroutine.
 //
-// The node's static key is used only through ECDHKey, a one-method
-// interface, so an HSM or remote signer can keep it; PrivateKey is the
+// The node's static key is used only through wire.NodeKey (its public key
+// and one ECDH), the interface package onion takes as well, so one HSM or
+// remote signer can keep the key for both; wire.NewPrivateNodeKey is the
 // in-memory default. Ephemeral keys come from HandshakeConfig.Rand (default
 // crypto/rand).
 //

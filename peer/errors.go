@@ -52,13 +52,13 @@ var (
 
 	// ErrActWriteFailed means sending one of our acts failed.
 	ErrActWriteFailed = errors.New("peer: bolt8 handshake: write failed")
-	// ErrNoNodeKey means the configuration has no ECDH key or no public
-	// key for it.
+	// ErrNoNodeKey means the configuration has no node key, or one whose
+	// PubKey is nil.
 	ErrNoNodeKey = errors.New("peer: no node key configured")
 	// ErrNoRemoteKey means an outbound handshake was started without the
 	// responder's static public key, which Noise_XK needs in advance.
 	ErrNoRemoteKey = errors.New("peer: remote node key required")
-	// ErrECDH means the ECDHKey implementation failed.
+	// ErrECDH means the node key's ECDH (wire.NodeKey) failed.
 	ErrECDH = errors.New("peer: node key ECDH failed")
 )
 

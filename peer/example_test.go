@@ -15,11 +15,11 @@ import (
 )
 
 // nodeKey derives a demo key; real nodes load theirs from secure storage
-// or keep it in an HSM behind peer.ECDHKey.
-func nodeKey(name string) *peer.PrivateKey {
+// or keep it in an HSM behind wire.NodeKey.
+func nodeKey(name string) *wire.PrivateNodeKey {
 	h := sha256.Sum256([]byte(name))
 	k, _ := btcec.PrivKeyFromBytes(h[:])
-	return peer.NewPrivateKey(k)
+	return wire.NewPrivateNodeKey(k)
 }
 
 // Dial a node over loopback TCP, exchange init and ping it.

@@ -3,6 +3,8 @@ package peer
 import (
 	"bytes"
 	"testing"
+
+	"github.com/lnkit/lnkit/wire"
 )
 
 // FuzzResponder feeds arbitrary bytes to the responder side of the
@@ -18,7 +20,7 @@ func FuzzResponder(f *testing.F) {
 	lsPriv, ePriv := unhex(f, rv.LSPriv), unhex(f, rv.EPriv)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		conn := newScriptConn(data)
-		cfg := HandshakeConfig{NodeKey: NewPrivateKey(privFromBytes(lsPriv)), Rand: bytes.NewReader(ePriv)}
+		cfg := HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(privFromBytes(lsPriv)), Rand: bytes.NewReader(ePriv)}
 		tr, err := Respond(t.Context(), conn, cfg)
 		if err != nil {
 			if tr != nil || !conn.closed {

@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -29,7 +30,7 @@ const (
 // around them lives in dial.go.
 type handshake struct {
 	initiator bool
-	key       ECDHKey
+	key       wire.NodeKey
 	localPub  [33]byte
 	rand      io.Reader
 
@@ -44,7 +45,7 @@ type handshake struct {
 
 // newHandshake initialises the state: h = SHA-256(protocolName), ck = h,
 // h = SHA-256(h || prologue), then h = SHA-256(h || responder's static key).
-func newHandshake(initiator bool, key ECDHKey, localPub *btcec.PublicKey, remote *btcec.PublicKey, rnd io.Reader) *handshake {
+func newHandshake(initiator bool, key wire.NodeKey, localPub *btcec.PublicKey, remote *btcec.PublicKey, rnd io.Reader) *handshake {
 	hs := &handshake{initiator: initiator, key: key, rand: rnd, rs: remote}
 	serializePub(&hs.localPub, localPub)
 	hs.h = sha256.Sum256([]byte(protocolName))
@@ -117,7 +118,7 @@ func (hs *handshake) newEphemeral(remote *btcec.PublicKey) ([32]byte, error) {
 	return hashPoint(&shared), nil
 }
 
-// nodeECDH runs ECDH with the static node key through the ECDHKey
+// nodeECDH runs ECDH with the static node key through the wire.NodeKey
 // interface.
 func (hs *handshake) nodeECDH(pub *btcec.PublicKey) ([32]byte, error) {
 	ss, err := hs.key.ECDH(pub)

@@ -8,7 +8,7 @@ import (
 // handshake between two in-memory parties allocates the two handshake
 // states and the three public keys btcec.ParsePubKey returns (the
 // responder's copy of the initiator's ephemeral and static keys, the
-// initiator's copy of the responder's ephemeral key), which the ECDHKey
+// initiator's copy of the responder's ephemeral key), which the wire.NodeKey
 // interface and Transport.RemotePubKey need as *btcec.PublicKey. Hashing,
 // HKDF, ChaCha20-Poly1305 and the act buffers allocate nothing.
 func TestHandshakeAllocs(t *testing.T) {

@@ -9,14 +9,15 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
 	"github.com/stretchr/testify/require"
 )
 
 // testKey returns a deterministic node key.
-func testKey(seed string) *PrivateKey {
+func testKey(seed string) *wire.PrivateNodeKey {
 	h := sha256.Sum256([]byte(seed))
 	k, _ := btcec.PrivKeyFromBytes(h[:])
-	return NewPrivateKey(k)
+	return wire.NewPrivateNodeKey(k)
 }
 
 // checkGoroutines fails the test if, a short while after it ends, more
@@ -70,7 +71,7 @@ func connPair(t *testing.T, tcp bool) (net.Conn, net.Conn) {
 
 // testConfig is a configuration with our pings off unless a test turns
 // them on.
-func testConfig(key *PrivateKey) Config {
+func testConfig(key wire.NodeKey) Config {
 	return Config{HandshakeConfig: HandshakeConfig{NodeKey: key}, PingInterval: -1}
 }
 
@@ -80,7 +81,7 @@ func peerPair(t *testing.T, tcp bool, ca, cb Config) (*Peer, *Peer) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	c1, c2 := connPair(t, tcp)
-	bKey := cb.NodeKey.(*PrivateKey).PubKey()
+	bKey := cb.NodeKey.PubKey()
 	type res struct {
 		p   *Peer
 		err error

@@ -2,45 +2,17 @@ package peer
 
 import (
 	"crypto/sha256"
-	"errors"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 )
 
-// ECDHKey is the node's static private key as the transport needs it: one
-// operation, BOLT 8's ECDH. An HSM or remote signer can implement it and
-// keep the key to itself.
-//
-// ECDH must return SHA-256 of the compressed encoding of k·pub, where k is
-// the node's private key (BOLT 8, "Handshake State": ECDH(k, rk)).
-type ECDHKey interface {
-	ECDH(pub *btcec.PublicKey) ([32]byte, error)
-}
-
-// PrivateKey is the default ECDHKey: a private key held in memory.
-type PrivateKey struct {
-	key *btcec.PrivateKey
-	pub *btcec.PublicKey
-}
-
-// NewPrivateKey wraps priv as an ECDHKey.
-func NewPrivateKey(priv *btcec.PrivateKey) *PrivateKey {
-	return &PrivateKey{key: priv, pub: priv.PubKey()}
-}
-
-// ECDH implements ECDHKey.
-func (k *PrivateKey) ECDH(pub *btcec.PublicKey) ([32]byte, error) {
-	if pub == nil {
-		return [32]byte{}, errNilPubKey
-	}
-	return ecdh(&k.key.Key, pub), nil
-}
-
-// PubKey returns the public key. The handshake uses it when
-// HandshakeConfig.NodePubKey is nil.
-func (k *PrivateKey) PubKey() *btcec.PublicKey { return k.pub }
-
-var errNilPubKey = errors.New("peer: nil public key")
+// The node's static key is a wire.NodeKey (HandshakeConfig.NodeKey): the
+// same interface package onion takes, so one HSM or remote signer serves
+// both, and wire.NewPrivateNodeKey is the in-memory default. The handshake
+// uses it for the two ECDHs with the static key (se and, at the
+// responder, es) and for the public key it sends (act three) or expects
+// (act one). The helpers below are the handshake's own curve operations,
+// with its ephemeral keys.
 
 // ecdh computes BOLT 8's ECDH(k, pub) = SHA-256(compressed(k·pub)).
 func ecdh(k *btcec.ModNScalar, pub *btcec.PublicKey) [32]byte {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
 	"github.com/stretchr/testify/require"
 )
 
@@ -157,7 +158,7 @@ func TestVectorsInitiator(t *testing.T) {
 			rs, err := btcec.ParsePubKey(unhex(t, tc.RSPub))
 			require.NoError(t, err)
 			conn := newScriptConn(unhex(t, tc.Act2Input))
-			cfg := HandshakeConfig{NodeKey: NewPrivateKey(ls), Rand: bytes.NewReader(unhex(t, tc.EPriv))}
+			cfg := HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(ls), Rand: bytes.NewReader(unhex(t, tc.EPriv))}
 			tr, err := Initiate(t.Context(), conn, cfg, rs)
 			out := conn.out.Bytes()
 			require.GreaterOrEqual(t, len(out), ActOneSize)
@@ -189,7 +190,7 @@ func TestVectorsResponder(t *testing.T) {
 			require.Equal(t, tc.LSPub, hex.EncodeToString(ls.PubKey().SerializeCompressed()))
 			in := append(unhex(t, tc.Act1Input), unhex(t, tc.Act3Input)...)
 			conn := newScriptConn(in)
-			cfg := HandshakeConfig{NodeKey: NewPrivateKey(ls), Rand: bytes.NewReader(unhex(t, tc.EPriv))}
+			cfg := HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(ls), Rand: bytes.NewReader(unhex(t, tc.EPriv))}
 			tr, err := Respond(t.Context(), conn, cfg)
 			out := conn.out.Bytes()
 			if tc.Act2Output != "" {

@@ -73,7 +73,7 @@ func run(w io.Writer) error {
 	fmt.Fprintf(w, "Alice sends %v through %d hops; the onion is %d bytes whatever the route.\n\n", amounts[3], len(hops), len(pkt.Encode()))
 
 	for i, n := range nodes {
-		proc := onion.NewProcessor(onion.NewPrivateKeyECDH(n.key), onion.NewMemoryReplayLog())
+		proc := onion.NewProcessor(wire.NewPrivateNodeKey(n.key), onion.NewMemoryReplayLog())
 		res, err := proc.Process(context.Background(), pkt, paymentHash[:], &onion.ProcessOptions{CLTVExpiry: cltvs[i]})
 		if err != nil {
 			return fmt.Errorf("%s: %w", n.name, err)

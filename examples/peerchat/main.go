@@ -46,7 +46,7 @@ func main() {
 // node is one side of the chat.
 type node struct {
 	name string
-	key  *peer.PrivateKey
+	key  wire.NodeKey
 	cfg  peer.Config
 }
 
@@ -55,7 +55,7 @@ func newNode(name string, features wire.FeatureVector, logger *slog.Logger) (*no
 	if err != nil {
 		return nil, err
 	}
-	key := peer.NewPrivateKey(priv)
+	key := wire.NewPrivateNodeKey(priv)
 	if logger != nil {
 		logger = logger.With("node", name)
 	}
