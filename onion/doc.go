@@ -17,16 +17,38 @@
 //
 // Processor.Process peels one layer (BOLT 4 "Packet Forwarding"): it
 // checks the version, the ephemeral key and the HMAC, asks a ReplayChecker
-// (MemoryReplayLog is an in-memory default) whether the packet was seen,
-// and returns the hop's payload, the next packet, whether the hop is final,
-// and the shared secret. The node key is used only through the one-method
-// ECDH interface, so an HSM can hold it; with the in-process
-// PrivateKeyECDH, the ECDH and the blinding of the next ephemeral key share
-// one precomputed table of the ephemeral point. A rejection is a
-// *ProcessError with the failure code BOLT 4 prescribes
+// whether the packet was seen, and returns the hop's payload, the next
+// packet, whether the hop is final, and the shared secret. A rejection is
+// a *ProcessError with the failure code BOLT 4 prescribes
 // (invalid_onion_version, invalid_onion_hmac, invalid_onion_key with
 // SHA256 of the onion for update_fail_malformed_htlc, invalid_onion_payload,
 // or invalid_onion_blinding inside a blinded route).
+//
+// Replay detection is on unless the host turns it off: NewProcessor with
+// a nil ReplayChecker keeps a bounded in-memory log (MemoryReplayLog of
+// DefaultReplayLogSize entries, forgetting the oldest when full, and lost
+// on restart); a host passes its own persistent ReplayChecker, or
+// NoReplayCheck{} when it detects replays itself.
+//
+// The node key is a wire.NodeKey, the interface package peer takes as
+// well: its public key and one ECDH, so an HSM can hold the key. With the
+// in-memory wire.PrivateNodeKey, the Processor shares one precomputed
+// table of the ephemeral point between the ECDH and the blinding of the
+// next ephemeral key (internal/ecmult). That multiplication by the node's
+// long-term secret runs in variable time, as btcec's ScalarMultNonConst
+// (which lnd's in-memory ECDH uses) does: its timing and memory accesses
+// depend on the key, which an attacker able to time many peels precisely
+// could exploit. lnkit accepts this for in-memory keys, since btcec offers
+// no constant-time alternative; a host that does not keeps its key behind
+// its own wire.NodeKey, which the Processor only calls through the
+// interface.
+//
+// Everything after the HMAC check parses bytes the sender chose (anyone
+// can build a packet whose HMAC verifies), so lengths there are checked
+// without wrap-around; an onion message whose onionmsg_payloads are
+// shorter than MinMessagePayloadsSize is refused with
+// ErrHopPayloadsTooShort. The fuzz targets compute valid HMACs over their
+// input so that they reach this parsing.
 //
 // DecodeHopPayload and HopPayload.Validate apply the "payload format"
 // rules for forwarding and final hops, inside and outside blinded routes;

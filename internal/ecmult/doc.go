@@ -1,6 +1,7 @@
-// Package ecmult multiplies secp256k1 points by public scalars faster than
-// calling btcec's ScalarMultNonConst once per product, for the two places
-// where lnkit spends most of its curve time:
+// Package ecmult multiplies secp256k1 points by scalars faster than
+// calling btcec's ScalarMultNonConst once per product, in variable time
+// (see "Timing" below), for the two places where lnkit spends most of its
+// curve time:
 //
 //   - BOLT 3 revocationpubkey ("revocationpubkey Derivation") is a sum of two
 //     products on different points, a·P + b·Q. MultiplyTwo computes it as one
@@ -27,9 +28,27 @@
 // ModNScalar operations (AddNonConst, DoubleNonConst, FieldVal.Mul/Inverse,
 // ModNScalar arithmetic); it writes no field or curve arithmetic of its own.
 // The only integer arithmetic here is the 256×256-bit product that rounds the
-// lattice coefficients of the scalar split. Everything runs in variable time:
-// use it with public scalars or where btcec's own NonConst functions would
-// be used anyway.
+// lattice coefficients of the scalar split.
+//
+// # Timing
+//
+// Everything here runs in variable time, like btcec's NonConst functions:
+// the number of additions follows the nonzero digits of the scalar's wNAF
+// recoding, the table entry read at each step is chosen by a digit, and
+// the additions branch on their inputs. Time and memory access patterns
+// therefore depend on the scalar. The package is not limited to public
+// scalars, and this is a decision, not an oversight: onion peeling
+// (package onion, with a *wire.PrivateNodeKey) multiplies by the node's
+// long-term secret key, as every ECDH with an in-memory key in lnkit does
+// through btcec's ScalarMultNonConst, and as lnd's in-memory ECDH does
+// (btcec's GenerateSharedSecret is ScalarMultNonConst). The exposure is
+// to an attacker who can time many multiplications precisely, or share
+// the machine's caches; btcec/v2 offers no constant-time variable-base
+// multiplication to fall back on. A host for which that is unacceptable
+// keeps the key behind its own wire.NodeKey (an HSM, or a constant-time
+// implementation), which package onion cannot see into and so never
+// hands to this package. The revocation-key product of BOLT 3 multiplies
+// public points by hashes of public points, which are public.
 //
 // Layering: ecmult imports only btcec/v2 and the standard library and sits
 // below every lnkit package. Being internal, it is no part of lnkit's public
