@@ -90,7 +90,7 @@ func newNodeKey(t *testing.T) *btcec.PrivateKey {
 
 func lnkitConfig(key *btcec.PrivateKey, log *slog.Logger) peer.Config {
 	return peer.Config{
-		HandshakeConfig: peer.HandshakeConfig{NodeKey: peer.NewPrivateKey(key)},
+		HandshakeConfig: peer.HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(key)},
 		Features:        lnkitFeatures,
 		Chains:          []wire.ChainHash{wire.RegtestChainHash},
 		PingInterval:    -1, // lnd's pings are what this test is about
@@ -281,7 +281,7 @@ func TestBadPeerUnknownEvenFeature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := peer.Initiate(ctx, conn, peer.HandshakeConfig{NodeKey: peer.NewPrivateKey(key)}, mustPubKey(t, l.PubKey))
+	tr, err := peer.Initiate(ctx, conn, peer.HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(key)}, mustPubKey(t, l.PubKey))
 	if err != nil {
 		t.Fatalf("handshake: %v", err)
 	}
