@@ -3,6 +3,8 @@ package wire
 import (
 	"errors"
 	"fmt"
+
+	"github.com/btcsuite/btcd/btcutil"
 )
 
 // Sentinel errors returned (usually wrapped) by the decoders in this package.
@@ -58,7 +60,60 @@ var (
 
 	// ErrInvalidField means a field held a value its message forbids.
 	ErrInvalidField = errors.New("wire: invalid field value")
+
+	// ErrAmountRange means a satoshi amount lies outside the bitcoin
+	// supply: above btcutil.MaxSatoshi (21 million BTC), or negative in a
+	// field the spec types as u64. No valid transaction can carry such an
+	// amount, and reading it into a btcutil.Amount (an int64) would make a
+	// u64 above 2^63-1 negative. The error is always an *AmountError.
+	ErrAmountRange = errors.New("wire: satoshi amount outside the bitcoin supply")
 )
+
+// AmountError reports a satoshi field whose value is outside the bitcoin
+// supply, on decode or on encode. errors.Is(err, ErrAmountRange) holds for
+// it.
+//
+// A u64 field must lie in [0, btcutil.MaxSatoshi]; an s64 field (a splice
+// or RBF contribution, which may be negative) in [-btcutil.MaxSatoshi,
+// btcutil.MaxSatoshi]. The fields checked are every satoshi amount of BOLT
+// 2: funding_satoshis, dust_limit_satoshis and channel_reserve_satoshis of
+// open_channel, accept_channel, open_channel2 and accept_channel2; sats of
+// tx_add_output; fee_satoshis of closing_signed, closing_complete and
+// closing_sig, and closing_signed's fee_range (min_fee_satoshis,
+// max_fee_satoshis); the s64 funding_contribution_satoshis of splice_init
+// and splice_ack and funding_output_contribution of tx_init_rbf and
+// tx_ack_rbf. Millisatoshi fields are unsigned (MilliSatoshi) and are not
+// checked.
+type AmountError struct {
+	// Field is the spec's name of the field, such as "fee_satoshis".
+	Field string
+	// Value is the field's 8 bytes as a u64: the value as read from the
+	// wire, or the two's complement of the btcutil.Amount an encoder
+	// was given.
+	Value uint64
+	// Signed reports whether the field is an s64, so that Value is to
+	// be read as an int64.
+	Signed bool
+}
+
+// Error implements the error interface.
+func (e *AmountError) Error() string {
+	if e.Signed {
+		return fmt.Sprintf("%s: %d sat is outside [-%d, %d]: %v",
+			e.Field, int64(e.Value), int64(btcutil.MaxSatoshi), int64(btcutil.MaxSatoshi), ErrAmountRange)
+	}
+	if int64(e.Value) < 0 {
+		// Above 2^63-1 as a u64: also show what an int64 would make
+		// of it, which is what an encoder given a negative amount saw.
+		return fmt.Sprintf("%s: %d sat (%d as an int64) is outside [0, %d]: %v",
+			e.Field, e.Value, int64(e.Value), int64(btcutil.MaxSatoshi), ErrAmountRange)
+	}
+	return fmt.Sprintf("%s: %d sat is outside [0, %d]: %v",
+		e.Field, e.Value, int64(btcutil.MaxSatoshi), ErrAmountRange)
+}
+
+// Unwrap returns ErrAmountRange.
+func (e *AmountError) Unwrap() error { return ErrAmountRange }
 
 // MessageError reports a failure to encode or decode a particular message
 // type. It wraps one of the sentinel errors above so that callers can use

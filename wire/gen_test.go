@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcutil"
 )
 
 // This file holds a seeded generator of random message values for the
@@ -22,6 +23,7 @@ var (
 	typSCID      = reflect.TypeOf(ShortChannelID{})
 	typExtra     = reflect.TypeOf(ExtraTLVs{})
 	typFeatures  = reflect.TypeOf(FeatureVector{})
+	typAmount    = reflect.TypeOf(btcutil.Amount(0))
 )
 
 // randomPoint returns a valid compressed point.
@@ -109,6 +111,11 @@ func fill(rng *rand.Rand, v reflect.Value, depth int) {
 		return
 	case typFeatures:
 		v.Set(reflect.ValueOf(FeatureVector(randomBytes(rng, 8))))
+		return
+	case typAmount:
+		// Within the bitcoin supply, as encoders require. The s64
+		// fields get a random sign from their fixups.
+		v.SetInt(rng.Int63n(btcutil.MaxSatoshi + 1))
 		return
 	}
 	switch v.Kind() {

@@ -3,6 +3,7 @@ package wire
 import (
 	"encoding/binary"
 
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 )
 
@@ -162,4 +163,60 @@ func s64Bytes(v int64) [8]byte {
 	var a [8]byte
 	binary.BigEndian.PutUint64(a[:], uint64(v))
 	return a
+}
+
+// Satoshi amounts. BOLT 2 types most of them u64 and a few (splice and RBF
+// contributions) s64; lnkit holds both in a btcutil.Amount, an int64. A
+// value outside the bitcoin supply is refused in both directions with an
+// *AmountError, so that a u64 above 2^63-1 never turns into a negative
+// amount on decode and a negative amount never turns into a huge u64 on
+// encode.
+
+// satInRange returns an *AmountError unless a lies in [0, MaxSatoshi].
+func satInRange(field string, a btcutil.Amount) error {
+	if a < 0 || a > btcutil.MaxSatoshi {
+		return &AmountError{Field: field, Value: uint64(a)}
+	}
+	return nil
+}
+
+// signedSatInRange returns an *AmountError unless a lies in
+// [-MaxSatoshi, MaxSatoshi].
+func signedSatInRange(field string, a btcutil.Amount) error {
+	if a < -btcutil.MaxSatoshi || a > btcutil.MaxSatoshi {
+		return &AmountError{Field: field, Value: uint64(a), Signed: true}
+	}
+	return nil
+}
+
+// readSat reads a u64 satoshi field, failing r if it exceeds MaxSatoshi.
+func readSat(r *Reader, field string) btcutil.Amount {
+	v := r.U64(field)
+	if v > btcutil.MaxSatoshi {
+		r.Fail(&AmountError{Field: field, Value: v})
+		return 0
+	}
+	return btcutil.Amount(v)
+}
+
+// readSignedSat reads an s64 satoshi field, failing r if its magnitude
+// exceeds MaxSatoshi.
+func readSignedSat(r *Reader, field string) btcutil.Amount {
+	a := btcutil.Amount(r.S64(field))
+	if err := signedSatInRange(field, a); err != nil {
+		r.Fail(err)
+		return 0
+	}
+	return a
+}
+
+// tlvSat decodes the current record's 8 bytes at v as a u64 satoshi field,
+// failing tr if it exceeds MaxSatoshi.
+func tlvSat(tr *TLVReader, v []byte, field string) (btcutil.Amount, bool) {
+	u := binary.BigEndian.Uint64(v)
+	if u > btcutil.MaxSatoshi {
+		tr.Fail(&AmountError{Field: field, Value: u})
+		return 0, false
+	}
+	return btcutil.Amount(u), true
 }

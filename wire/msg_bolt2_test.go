@@ -574,12 +574,12 @@ func TestFixedSizeTLVs(t *testing.T) {
 		{&TxInitRBF{}, "00", 8, "ff", func(t *testing.T, m Message) {
 			require.Equal(t, btcutil.Amount(-1), *m.(*TxInitRBF).FundingOutputContribution)
 		}},
-		{&TxAckRBF{}, "00", 8, "01", func(t *testing.T, m Message) {
-			require.Equal(t, btcutil.Amount(0x0101010101010101), *m.(*TxAckRBF).FundingOutputContribution)
+		{&TxAckRBF{}, "00", 8, "00", func(t *testing.T, m Message) {
+			require.Equal(t, btcutil.Amount(0), *m.(*TxAckRBF).FundingOutputContribution)
 		}},
-		{&ClosingSigned{}, "01", 16, "02", func(t *testing.T, m Message) {
+		{&ClosingSigned{}, "01", 16, "00", func(t *testing.T, m Message) {
 			fr := m.(*ClosingSigned).FeeRange
-			require.Equal(t, FeeRange{Min: 0x0202020202020202, Max: 0x0202020202020202}, *fr)
+			require.Equal(t, FeeRange{}, *fr)
 		}},
 		{&ClosingComplete{}, "01", 64, sigFill, func(t *testing.T, m Message) {
 			require.NotNil(t, m.(*ClosingComplete).Sigs.CloserOutputOnly)

@@ -102,6 +102,9 @@ func (m *ClosingSig) DecodePayload(p []byte) error {
 // appendClosing encodes the body shared by closing_complete and
 // closing_sig.
 func appendClosing(b []byte, id *ChannelID, closer, closee []byte, fee btcutil.Amount, lockTime uint32, sigs *ClosingSigs, extra ExtraTLVs) ([]byte, error) {
+	if err := satInRange("fee_satoshis", fee); err != nil {
+		return b, err
+	}
 	b = append(b, id[:]...)
 	b, err := AppendVarBytes16(b, closer)
 	if err != nil {
@@ -132,7 +135,7 @@ func decodeClosing(p []byte, id *ChannelID, closer, closee *[]byte, fee *btcutil
 	r.Copy(id[:], "channel_id")
 	*closer = r.VarBytes16("closer_scriptpubkey")
 	*closee = r.VarBytes16("closee_scriptpubkey")
-	*fee = btcutil.Amount(r.U64("fee_satoshis"))
+	*fee = readSat(&r, "fee_satoshis")
 	*lockTime = r.U32("locktime")
 	*sigs, *extra = ClosingSigs{}, nil
 	tr := NewTLVReader(r.Rest())

@@ -46,6 +46,17 @@ func (*ClosingSigned) MsgType() MessageType { return MsgClosingSigned }
 
 // AppendPayload implements Message.
 func (m *ClosingSigned) AppendPayload(b []byte) ([]byte, error) {
+	if err := satInRange("fee_satoshis", m.Fee); err != nil {
+		return b, err
+	}
+	if m.FeeRange != nil {
+		if err := satInRange("min_fee_satoshis", m.FeeRange.Min); err != nil {
+			return b, err
+		}
+		if err := satInRange("max_fee_satoshis", m.FeeRange.Max); err != nil {
+			return b, err
+		}
+	}
 	b = append(b, m.ChannelID[:]...)
 	b = AppendU64(b, uint64(m.Fee))
 	b = append(b, m.Signature[:]...)
@@ -63,7 +74,7 @@ func (m *ClosingSigned) AppendPayload(b []byte) ([]byte, error) {
 func (m *ClosingSigned) DecodePayload(p []byte) error {
 	r := NewReader(p)
 	r.Copy(m.ChannelID[:], "channel_id")
-	m.Fee = btcutil.Amount(r.U64("fee_satoshis"))
+	m.Fee = readSat(&r, "fee_satoshis")
 	m.Signature = r.Signature("signature")
 	m.FeeRange, m.Extra = nil, nil
 	tr := NewTLVReader(r.Rest())
@@ -71,9 +82,10 @@ func (m *ClosingSigned) DecodePayload(p []byte) error {
 		switch tr.Type() {
 		case TLVClosingSignedFeeRange:
 			if v := tlvFixed(&tr, 16, "two u64 fees"); v != nil {
-				m.FeeRange = &FeeRange{
-					Min: btcutil.Amount(binary.BigEndian.Uint64(v[:8])),
-					Max: btcutil.Amount(binary.BigEndian.Uint64(v[8:])),
+				lo, okLo := tlvSat(&tr, v[:8], "min_fee_satoshis")
+				hi, okHi := tlvSat(&tr, v[8:], "max_fee_satoshis")
+				if okLo && okHi {
+					m.FeeRange = &FeeRange{Min: lo, Max: hi}
 				}
 			}
 		default:

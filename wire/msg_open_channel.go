@@ -101,6 +101,15 @@ func (*OpenChannel) MsgType() MessageType { return MsgOpenChannel }
 
 // AppendPayload implements Message.
 func (m *OpenChannel) AppendPayload(b []byte) ([]byte, error) {
+	if err := satInRange("funding_satoshis", m.FundingAmount); err != nil {
+		return b, err
+	}
+	if err := satInRange("dust_limit_satoshis", m.DustLimit); err != nil {
+		return b, err
+	}
+	if err := satInRange("channel_reserve_satoshis", m.ChannelReserve); err != nil {
+		return b, err
+	}
 	b = append(b, m.ChainHash[:]...)
 	b = append(b, m.TemporaryChannelID[:]...)
 	b = AppendU64(b, uint64(m.FundingAmount))
@@ -122,11 +131,11 @@ func (m *OpenChannel) DecodePayload(p []byte) error {
 	r := NewReader(p)
 	r.Copy(m.ChainHash[:], "chain_hash")
 	r.Copy(m.TemporaryChannelID[:], "temporary_channel_id")
-	m.FundingAmount = btcutil.Amount(r.U64("funding_satoshis"))
+	m.FundingAmount = readSat(&r, "funding_satoshis")
 	m.PushAmount = MilliSatoshi(r.U64("push_msat"))
-	m.DustLimit = btcutil.Amount(r.U64("dust_limit_satoshis"))
+	m.DustLimit = readSat(&r, "dust_limit_satoshis")
 	m.MaxHTLCValueInFlight = MilliSatoshi(r.U64("max_htlc_value_in_flight_msat"))
-	m.ChannelReserve = btcutil.Amount(r.U64("channel_reserve_satoshis"))
+	m.ChannelReserve = readSat(&r, "channel_reserve_satoshis")
 	m.HTLCMinimum = MilliSatoshi(r.U64("htlc_minimum_msat"))
 	m.FeeRate = SatPerKWeight(r.U32("feerate_per_kw"))
 	m.ToSelfDelay = r.U16("to_self_delay")
@@ -170,6 +179,12 @@ func (*AcceptChannel) MsgType() MessageType { return MsgAcceptChannel }
 
 // AppendPayload implements Message.
 func (m *AcceptChannel) AppendPayload(b []byte) ([]byte, error) {
+	if err := satInRange("dust_limit_satoshis", m.DustLimit); err != nil {
+		return b, err
+	}
+	if err := satInRange("channel_reserve_satoshis", m.ChannelReserve); err != nil {
+		return b, err
+	}
 	b = append(b, m.TemporaryChannelID[:]...)
 	b = AppendU64(b, uint64(m.DustLimit))
 	b = AppendU64(b, uint64(m.MaxHTLCValueInFlight))
@@ -186,9 +201,9 @@ func (m *AcceptChannel) AppendPayload(b []byte) ([]byte, error) {
 func (m *AcceptChannel) DecodePayload(p []byte) error {
 	r := NewReader(p)
 	r.Copy(m.TemporaryChannelID[:], "temporary_channel_id")
-	m.DustLimit = btcutil.Amount(r.U64("dust_limit_satoshis"))
+	m.DustLimit = readSat(&r, "dust_limit_satoshis")
 	m.MaxHTLCValueInFlight = MilliSatoshi(r.U64("max_htlc_value_in_flight_msat"))
-	m.ChannelReserve = btcutil.Amount(r.U64("channel_reserve_satoshis"))
+	m.ChannelReserve = readSat(&r, "channel_reserve_satoshis")
 	m.HTLCMinimum = MilliSatoshi(r.U64("htlc_minimum_msat"))
 	m.MinimumDepth = r.U32("minimum_depth")
 	m.ToSelfDelay = r.U16("to_self_delay")

@@ -57,6 +57,12 @@ func (*OpenChannel2) MsgType() MessageType { return MsgOpenChannel2 }
 
 // AppendPayload implements Message.
 func (m *OpenChannel2) AppendPayload(b []byte) ([]byte, error) {
+	if err := satInRange("funding_satoshis", m.FundingAmount); err != nil {
+		return b, err
+	}
+	if err := satInRange("dust_limit_satoshis", m.DustLimit); err != nil {
+		return b, err
+	}
 	b = append(b, m.ChainHash[:]...)
 	b = append(b, m.TemporaryChannelID[:]...)
 	b = AppendU32(b, uint32(m.FundingFeeRate))
@@ -81,8 +87,8 @@ func (m *OpenChannel2) DecodePayload(p []byte) error {
 	r.Copy(m.TemporaryChannelID[:], "temporary_channel_id")
 	m.FundingFeeRate = SatPerKWeight(r.U32("funding_feerate_perkw"))
 	m.CommitmentFeeRate = SatPerKWeight(r.U32("commitment_feerate_perkw"))
-	m.FundingAmount = btcutil.Amount(r.U64("funding_satoshis"))
-	m.DustLimit = btcutil.Amount(r.U64("dust_limit_satoshis"))
+	m.FundingAmount = readSat(&r, "funding_satoshis")
+	m.DustLimit = readSat(&r, "dust_limit_satoshis")
 	m.MaxHTLCValueInFlight = MilliSatoshi(r.U64("max_htlc_value_in_flight_msat"))
 	m.HTLCMinimum = MilliSatoshi(r.U64("htlc_minimum_msat"))
 	m.ToSelfDelay = r.U16("to_self_delay")
@@ -133,6 +139,12 @@ func (*AcceptChannel2) MsgType() MessageType { return MsgAcceptChannel2 }
 
 // AppendPayload implements Message.
 func (m *AcceptChannel2) AppendPayload(b []byte) ([]byte, error) {
+	if err := satInRange("funding_satoshis", m.FundingAmount); err != nil {
+		return b, err
+	}
+	if err := satInRange("dust_limit_satoshis", m.DustLimit); err != nil {
+		return b, err
+	}
 	b = append(b, m.TemporaryChannelID[:]...)
 	b = AppendU64(b, uint64(m.FundingAmount))
 	b = AppendU64(b, uint64(m.DustLimit))
@@ -150,8 +162,8 @@ func (m *AcceptChannel2) AppendPayload(b []byte) ([]byte, error) {
 func (m *AcceptChannel2) DecodePayload(p []byte) error {
 	r := NewReader(p)
 	r.Copy(m.TemporaryChannelID[:], "temporary_channel_id")
-	m.FundingAmount = btcutil.Amount(r.U64("funding_satoshis"))
-	m.DustLimit = btcutil.Amount(r.U64("dust_limit_satoshis"))
+	m.FundingAmount = readSat(&r, "funding_satoshis")
+	m.DustLimit = readSat(&r, "dust_limit_satoshis")
 	m.MaxHTLCValueInFlight = MilliSatoshi(r.U64("max_htlc_value_in_flight_msat"))
 	m.HTLCMinimum = MilliSatoshi(r.U64("htlc_minimum_msat"))
 	m.MinimumDepth = r.U32("minimum_depth")

@@ -42,6 +42,9 @@ func (*SpliceInit) MsgType() MessageType { return MsgSpliceInit }
 
 // AppendPayload implements Message.
 func (m *SpliceInit) AppendPayload(b []byte) ([]byte, error) {
+	if err := signedSatInRange("funding_contribution_satoshis", m.FundingContribution); err != nil {
+		return b, err
+	}
 	b = append(b, m.ChannelID[:]...)
 	b = AppendS64(b, int64(m.FundingContribution))
 	b = AppendU32(b, uint32(m.FundingFeeRate))
@@ -54,7 +57,7 @@ func (m *SpliceInit) AppendPayload(b []byte) ([]byte, error) {
 func (m *SpliceInit) DecodePayload(p []byte) error {
 	r := NewReader(p)
 	r.Copy(m.ChannelID[:], "channel_id")
-	m.FundingContribution = btcutil.Amount(r.S64("funding_contribution_satoshis"))
+	m.FundingContribution = readSignedSat(&r, "funding_contribution_satoshis")
 	m.FundingFeeRate = SatPerKWeight(r.U32("funding_feerate_perkw"))
 	m.LockTime = r.U32("locktime")
 	m.FundingKey = r.Point("funding_pubkey")
@@ -83,6 +86,9 @@ func (*SpliceAck) MsgType() MessageType { return MsgSpliceAck }
 
 // AppendPayload implements Message.
 func (m *SpliceAck) AppendPayload(b []byte) ([]byte, error) {
+	if err := signedSatInRange("funding_contribution_satoshis", m.FundingContribution); err != nil {
+		return b, err
+	}
 	b = append(b, m.ChannelID[:]...)
 	b = AppendS64(b, int64(m.FundingContribution))
 	b = append(b, m.FundingKey[:]...)
@@ -93,7 +99,7 @@ func (m *SpliceAck) AppendPayload(b []byte) ([]byte, error) {
 func (m *SpliceAck) DecodePayload(p []byte) error {
 	r := NewReader(p)
 	r.Copy(m.ChannelID[:], "channel_id")
-	m.FundingContribution = btcutil.Amount(r.S64("funding_contribution_satoshis"))
+	m.FundingContribution = readSignedSat(&r, "funding_contribution_satoshis")
 	m.FundingKey = r.Point("funding_pubkey")
 	return decodeRBFTLVs(&r, nil, &m.RequireConfirmedInputs, &m.Extra)
 }

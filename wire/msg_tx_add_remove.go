@@ -104,6 +104,9 @@ func (*TxAddOutput) MsgType() MessageType { return MsgTxAddOutput }
 
 // AppendPayload implements Message.
 func (m *TxAddOutput) AppendPayload(b []byte) ([]byte, error) {
+	if err := satInRange("sats", m.Amount); err != nil {
+		return b, err
+	}
 	b = append(b, m.ChannelID[:]...)
 	b = AppendU64(b, m.SerialID)
 	b = AppendU64(b, uint64(m.Amount))
@@ -119,7 +122,7 @@ func (m *TxAddOutput) DecodePayload(p []byte) error {
 	r := NewReader(p)
 	r.Copy(m.ChannelID[:], "channel_id")
 	m.SerialID = r.U64("serial_id")
-	m.Amount = btcutil.Amount(r.U64("sats"))
+	m.Amount = readSat(&r, "sats")
 	m.Script = r.VarBytes16("script")
 	m.Extra = nil
 	return decodeExtension(&r, &m.Extra)

@@ -90,6 +90,11 @@ func (m *TxAckRBF) DecodePayload(p []byte) error {
 
 // appendRBFTLVs writes the TLV stream shared by tx_init_rbf and tx_ack_rbf.
 func appendRBFTLVs(b []byte, contrib *btcutil.Amount, requireConfirmed bool, extra ExtraTLVs) ([]byte, error) {
+	if contrib != nil {
+		if err := signedSatInRange("funding_output_contribution", *contrib); err != nil {
+			return b, err
+		}
+	}
 	w := NewTLVWriter(b, extra)
 	if contrib != nil {
 		v := s64Bytes(int64(*contrib))
@@ -115,7 +120,11 @@ func decodeRBFTLVs(r *Reader, contrib **btcutil.Amount, requireConfirmed *bool, 
 		case tr.Type() == TLVFundingOutputContribution && contrib != nil:
 			if v, ok := tlvS64(&tr); ok {
 				a := btcutil.Amount(v)
-				*contrib = &a
+				if err := signedSatInRange("funding_output_contribution", a); err != nil {
+					tr.Fail(err)
+				} else {
+					*contrib = &a
+				}
 			}
 		case tr.Type() == TLVRequireConfirmedInputs:
 			*requireConfirmed = tlvFlag(&tr)
