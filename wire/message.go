@@ -217,22 +217,21 @@ func AppendMessage(b []byte, m Message) ([]byte, error) {
 // EncodeMessage returns the encoding of m in a new slice.
 func EncodeMessage(m Message) ([]byte, error) { return AppendMessage(nil, m) }
 
-// WriteMessage encodes m and writes it to w in one Write call.
+// WriteMessage encodes m and writes it to w in one Write call: the bare
+// type and payload, with no length and no encryption. That suits a file or
+// a test buffer; on a Lightning connection each message must go out as its
+// own BOLT 8 frame, which is what peer.Transport.WriteMessage does.
+//
+// There is deliberately no ReadMessage counterpart. A Lightning message
+// carries no length of its own (BOLT 8 frames it), so a reader cannot find
+// where one message ends in a stream the way btcd's wire.ReadMessage does
+// with bitcoin's message header. Read one message with
+// peer.Transport.ReadMessage on a connection, or read the whole input (a
+// file holding one message) and call DecodeMessage.
 func WriteMessage(w io.Writer, m Message) (int, error) {
 	b, err := EncodeMessage(m)
 	if err != nil {
 		return 0, err
 	}
 	return w.Write(b)
-}
-
-// ReadMessage reads everything from r (at most MaxMessageSize bytes) and
-// decodes it as one message. Use it on a stream that carries one message,
-// such as a file or a decrypted transport frame.
-func ReadMessage(r io.Reader) (Message, error) {
-	b, err := io.ReadAll(io.LimitReader(r, MaxMessageSize+1))
-	if err != nil {
-		return nil, err
-	}
-	return DecodeMessage(b)
 }
