@@ -47,14 +47,53 @@ func binDir() string {
 	return filepath.Join(filepath.Dir(file), "bin")
 }
 
-// requireBinaries skips the test when the binaries have not been built.
-func requireBinaries(t *testing.T) {
-	t.Helper()
-	for _, b := range []string{"lnd", "lncli", "btcd", "btcctl"} {
-		if _, err := os.Stat(filepath.Join(binDir(), b)); err != nil {
-			t.Skipf("interop binaries not built (run interop/run): %v", err)
+// interopBinaries are the programs interop/run builds into binDir.
+var interopBinaries = []string{"lnd", "lncli", "btcd", "btcctl"}
+
+// interopRequired reports whether missing binaries must fail the tests
+// rather than skip them, and why. LNKIT_INTEROP_REQUIRED decides when set:
+// a false value ("0", "false") allows the skip, any other non-empty value
+// requires the binaries. Otherwise CI decides: CI runners, and .ci/run's
+// environment, set CI=true, and a CI run that silently skipped the suite
+// would look like a pass.
+func interopRequired(getenv func(string) string) (bool, string) {
+	if v := getenv("LNKIT_INTEROP_REQUIRED"); v != "" {
+		if b, err := strconv.ParseBool(v); err == nil && !b {
+			return false, ""
+		}
+		return true, "LNKIT_INTEROP_REQUIRED=" + v
+	}
+	if b, err := strconv.ParseBool(getenv("CI")); err == nil && b {
+		return true, "CI=" + getenv("CI")
+	}
+	return false, ""
+}
+
+// missingBinary returns an error naming the first binary absent from dir.
+func missingBinary(dir string) error {
+	for _, b := range interopBinaries {
+		if _, err := os.Stat(filepath.Join(dir, b)); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// requireBinaries stops the test when the binaries have not been built:
+// with a failure under CI or LNKIT_INTEROP_REQUIRED (see
+// interopRequired), with a skip otherwise.
+func requireBinaries(t testing.TB) {
+	t.Helper()
+	err := missingBinary(binDir())
+	if err == nil {
+		return
+	}
+	if required, why := interopRequired(os.Getenv); required {
+		t.Fatalf("interop binaries not built, and %s requires them: run interop/run, "+
+			"which builds them and then runs these tests: %v", why, err)
+		return
+	}
+	t.Skipf("interop binaries not built (run interop/run): %v", err)
 }
 
 // freePort returns a loopback port that was free a moment ago.
