@@ -28,16 +28,21 @@ type CommitSigs struct {
 // c's per-commitment point, with SIGHASH_ALL, or under option_anchors
 // SIGHASH_SINGLE|SIGHASH_ANYONECANPAY (BOLT 3).
 //
-// The HTLC signatures are made in parallel on up to GOMAXPROCS goroutines,
-// all finished before it returns; the result is the same as signing one by
-// one.
+// The signatures are made in parallel on up to GOMAXPROCS goroutines, all
+// finished before it returns; the result is the same as signing one by
+// one. When s is a *SerialSigner they are made one by one on the calling
+// goroutine, and no goroutine is started.
 func SignCommitment(ctx context.Context, s Signer, p *Params, c *Commitment) (*CommitSigs, error) {
 	if c == nil || c.Owner != Remote {
 		return nil, fmt.Errorf("%w: commitment_signed signs the remote commitment", ErrInvalidParams)
 	}
 	out := &CommitSigs{HTLCSigs: make([]wire.Signature, len(c.HTLCs))}
 	hashType := htlc.RemoteSigHashType(c.Type)
-	err := parallel(ctx, len(c.HTLCs)+1, func(ctx context.Context, i int) error {
+	workers := runtime.GOMAXPROCS(0)
+	if _, serial := s.(*SerialSigner); serial {
+		workers = 1
+	}
+	err := parallel(ctx, workers, len(c.HTLCs)+1, func(ctx context.Context, i int) error {
 		if i == 0 {
 			sig, err := s.SignInput(ctx, fundingSignRequest(p, c.Tx, c.FundingScript))
 			if err != nil {
@@ -72,7 +77,9 @@ func SignCommitment(ctx context.Context, s Signer, p *Params, c *Commitment) (*C
 // the peer's funding key and each HTLC signature, in output order, against
 // remote_htlcpubkey with the sighash type of the channel. Failures are
 // *SignatureError wrapping ErrInvalidCommitSig or ErrInvalidHTLCSig; a
-// wrong count is ErrHTLCSigCount. HTLC signatures are checked in parallel.
+// wrong count is ErrHTLCSigCount. The signatures are checked in parallel on
+// up to GOMAXPROCS goroutines, all finished before it returns; with
+// GOMAXPROCS=1 on the calling goroutine alone.
 func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *CommitSigs) error {
 	if c == nil || c.Owner != Local {
 		return fmt.Errorf("%w: commitment_signed is checked against the local commitment", ErrInvalidParams)
@@ -86,7 +93,7 @@ func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *Commi
 			ErrHTLCSigCount, n, len(c.HTLCs))
 	}
 	hashType := htlc.RemoteSigHashType(c.Type)
-	return parallel(ctx, len(c.HTLCs)+1, func(_ context.Context, i int) error {
+	return parallel(ctx, runtime.GOMAXPROCS(0), len(c.HTLCs)+1, func(_ context.Context, i int) error {
 		if i == 0 {
 			digest, err := fundingSignRequest(p, c.Tx, c.FundingScript).Digest()
 			if err != nil {
@@ -201,19 +208,21 @@ func fundingWitness(p *Params, localSig, remoteSig wire.Signature) (btcwire.TxWi
 	return script.FundingWitness(p.Local.Funding, p.Remote.Funding, ls, rs)
 }
 
-// parallel runs fn(0..n-1) on up to GOMAXPROCS goroutines, all finished
+// parallel runs fn(0..n-1) on up to workers goroutines, all finished
 // before it returns. Each result is written to its own index, so successful
 // runs are identical to serial ones. On failure it stops handing out work
 // and returns the failed call's error with the lowest index (when several
 // fail, which one was reached first may depend on scheduling). With one
 // worker (or one item) it runs inline.
-func parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
-	workers := runtime.GOMAXPROCS(0)
+func parallel(ctx context.Context, workers, n int, fn func(ctx context.Context, i int) error) error {
 	if workers > n {
 		workers = n
 	}
 	if workers <= 1 {
 		for i := 0; i < n; i++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			if err := fn(ctx, i); err != nil {
 				return err
 			}

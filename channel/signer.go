@@ -122,12 +122,51 @@ var emptyFetcher = txscript.NewCannedPrevOutputFetcher(nil, 0)
 
 // Signer signs channel transactions with this node's channel keys. It is
 // the seam for hardware and remote signers. Implementations must be safe
-// for concurrent use: commitment signing calls SignInput from several
-// goroutines at once.
+// for concurrent use, because SignCommitment calls SignInput from several
+// goroutines at once; wrap one that is not in a SerialSigner.
 type Signer interface {
 	// SignInput returns the signature (64-byte compact form) of the
 	// input described by req.
 	SignInput(ctx context.Context, req *SignRequest) (wire.Signature, error)
+}
+
+// SerialSigner hands a Signer one request at a time: for a hardware
+// signer or a remote one that must not be used concurrently. Calls to its
+// SignInput from any number of goroutines reach the wrapped Signer one
+// after the other; a call waiting for its turn gives up when its context
+// is done. Given a *SerialSigner, SignCommitment signs on the calling
+// goroutine, in htlc_signature order, and starts no goroutine.
+//
+// Build one with NewSerialSigner; the zero value refuses every request.
+// A SerialSigner is safe for concurrent use.
+type SerialSigner struct {
+	signer Signer
+	turn   chan struct{} // holds a token while a request is being signed
+}
+
+// NewSerialSigner returns s wrapped so that it is called one request at a
+// time.
+func NewSerialSigner(s Signer) *SerialSigner {
+	return &SerialSigner{signer: s, turn: make(chan struct{}, 1)}
+}
+
+// SignInput waits until no other request is being signed, then signs req
+// with the wrapped Signer.
+func (s *SerialSigner) SignInput(ctx context.Context, req *SignRequest) (wire.Signature, error) {
+	if s == nil || s.signer == nil || s.turn == nil {
+		return wire.Signature{}, fmt.Errorf("%w: SerialSigner without a signer (use NewSerialSigner)", ErrInvalidParams)
+	}
+	select {
+	case s.turn <- struct{}{}:
+	case <-ctx.Done():
+		return wire.Signature{}, ctx.Err()
+	}
+	defer func() { <-s.turn }()
+	// select picks at random when both cases are ready.
+	if err := ctx.Err(); err != nil {
+		return wire.Signature{}, err
+	}
+	return s.signer.SignInput(ctx, req)
 }
 
 // BasepointSecrets are the secrets behind one node's Basepoints.
