@@ -59,6 +59,18 @@ func signedPair(t *testing.T, tc *testChannel, st *State) (aliceC, bobC *Commitm
 	return aliceC, bobC, sigsForAlice, sigsForBob
 }
 
+// unchecked sweeps claims to destScript with s without checking s's
+// signatures, so that a spend signed by the wrong key reaches the script
+// engine.
+func unchecked(t *testing.T, s Signer, claims []Claim, feeRate wire.SatPerKWeight) *btcwire.MsgTx {
+	t.Helper()
+	st, err := sweepClaims(context.Background(), s, claims, destScript, feeRate, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Tx
+}
+
 func mustFail(t *testing.T, what string, err error) {
 	t.Helper()
 	if err == nil {
@@ -122,18 +134,22 @@ func TestCommitmentAndHTLCTxsExecute(t *testing.T) {
 					t.Fatal(err)
 				}
 				mustPass(t, "second-stage output sweep", execute(sw, 0, prevOutsOf(tx)))
-				in, _ := secondLevelInput(aliceC, tx)
-				early := delayedInput(tc.alice, aliceC, in)
-				early.sequence--
-				swEarly, err := buildSweep(ctx, tc.aliceSig, []sweepInput{early}, 0, destScript, 1000)
-				if err != nil {
-					t.Fatal(err)
+				claims, err := SecondLevelClaims(aliceC, tx)
+				if err != nil || len(claims) != 1 || claims[0].Kind != ClaimSecondLevel ||
+					claims[0].HTLC == nil || claims[0].HTLC.ID != h.ID {
+					t.Fatalf("second-stage claims %+v: %v", claims, err)
 				}
+				early := append([]Claim(nil), claims...)
+				early[0].Sequence--
+				swEarly := unchecked(t, tc.aliceSig, early, 1000)
 				mustFail(t, "second-stage output sweep before to_self_delay", execute(swEarly, 0, prevOutsOf(tx)))
 				if i == 0 {
 					// Wrong key: bob cannot take the delayed path.
-					swBob, _ := buildSweep(ctx, tc.bobSig, []sweepInput{delayedInput(tc.alice, aliceC, in)}, 0, destScript, 1000)
+					swBob := unchecked(t, tc.bobSig, claims, 1000)
 					mustFail(t, "second-stage output sweep by the wrong key", execute(swBob, 0, prevOutsOf(tx)))
+					if _, err := SweepClaims(ctx, tc.bobSig, claims, destScript, 1000); !errors.Is(err, ErrInvalidSweep) {
+						t.Fatalf("a wrong-key signature was not noticed: %v", err)
+					}
 				}
 			}
 
@@ -183,16 +199,16 @@ func TestToLocalSweep(t *testing.T) {
 			}
 			mustPass(t, "to_local after to_self_delay", execute(sw, 0, outs))
 
-			in := delayedInput(tc.alice, aliceC, sweepInput{outpoint: outpoint(aliceC, aliceC.ToLocal.Index), value: aliceC.ToLocal.Value})
-			in.sequence = uint32(tc.alice.Local.ToSelfDelay) - 1
-			early, err := buildSweep(ctx, tc.aliceSig, []sweepInput{in}, 0, destScript, 2000)
+			cl, err := ToLocalClaim(aliceC)
 			if err != nil {
 				t.Fatal(err)
 			}
+			cl.Sequence = uint32(tc.alice.Local.ToSelfDelay) - 1
+			early := unchecked(t, tc.aliceSig, []Claim{cl}, 2000)
 			mustFail(t, "to_local one block too early", execute(early, 0, outs))
 
-			in.sequence = uint32(tc.alice.Local.ToSelfDelay)
-			byBob, _ := buildSweep(ctx, tc.bobSig, []sweepInput{in}, 0, destScript, 2000)
+			cl.Sequence = uint32(tc.alice.Local.ToSelfDelay)
+			byBob := unchecked(t, tc.bobSig, []Claim{cl}, 2000)
 			mustFail(t, "to_local delayed path with the wrong key", execute(byBob, 0, outs))
 		})
 	}
@@ -244,11 +260,11 @@ func TestJusticeTx(t *testing.T) {
 			// ...and the revocation path cannot be taken by the wrong
 			// party: bob, who owns the commitment, signing with his own
 			// revocation secret fails on every revocable input.
-			ins := justiceInputs(bobC, tc.bobSecret)
-			byBob, err := buildSweep(ctx, tc.bobSig, ins[:len(ins)-1], 0, destScript, 5000)
+			ins, err := RevokedClaims(bobC, tc.bobSecret)
 			if err != nil {
 				t.Fatal(err)
 			}
+			byBob := unchecked(t, tc.bobSig, ins[:len(ins)-1], 5000)
 			for i := range byBob.TxIn {
 				mustFail(t, "revocation path signed by the commitment owner", execute(byBob, i, outs))
 			}
@@ -312,9 +328,9 @@ func TestClaimHTLCFromRemoteCommitment(t *testing.T) {
 					tx.TxIn[0].Witness[1] = wrong[:]
 					mustFail(t, "claim with a wrong preimage", execute(tx, 0, outs))
 					if typ.HasAnchors() {
-						in, _, _ := claimInput(bobC, i, tc.preimage(h.PaymentHash))
-						in.sequence = 0
-						tx0, _ := buildSweep(ctx, tc.aliceSig, []sweepInput{in}, 0, destScript, 1000)
+						in, _ := RemoteHTLCClaim(bobC, i, tc.preimage(h.PaymentHash))
+						in.Sequence = 0
+						tx0 := unchecked(t, tc.aliceSig, []Claim{in}, 1000)
 						mustFail(t, "anchors claim without the 1-block CSV", execute(tx0, 0, outs))
 					}
 					success = true
@@ -327,11 +343,15 @@ func TestClaimHTLCFromRemoteCommitment(t *testing.T) {
 						t.Fatalf("locktime %d", tx.LockTime)
 					}
 					mustPass(t, "claim after timeout", execute(tx, 0, outs))
-					in, _, _ := claimInput(bobC, i, nil)
-					early, _ := buildSweep(ctx, tc.aliceSig, []sweepInput{in}, h.CLTVExpiry-1, destScript, 1000)
-					mustFail(t, "claim before cltv_expiry", execute(early, 0, outs))
-					byBob, _ := buildSweep(ctx, tc.bobSig, []sweepInput{in}, h.CLTVExpiry, destScript, 1000)
+					in, _ := RemoteHTLCClaim(bobC, i, nil)
+					if in.Kind != ClaimHTLCTimeout || in.LockTime != h.CLTVExpiry {
+						t.Fatalf("timeout claim %+v", in)
+					}
+					byBob := unchecked(t, tc.bobSig, []Claim{in}, 1000)
 					mustFail(t, "timeout claim with the wrong key", execute(byBob, 0, outs))
+					in.LockTime = h.CLTVExpiry - 1
+					early := unchecked(t, tc.aliceSig, []Claim{in}, 1000)
+					mustFail(t, "claim before cltv_expiry", execute(early, 0, outs))
 					timeout = true
 				}
 			}

@@ -24,261 +24,265 @@ const rbfSequence = 0xFFFFFFFD
 // estimated with it.
 const maxWitnessSig = 73
 
-// sweepInput is one output a sweep spends, with how to sign and witness it.
-type sweepInput struct {
-	outpoint btcwire.OutPoint
-	value    btcutil.Amount
-	sequence uint32
-	// req is the signing template; Tx, InputIndex, Value and SigHashes are
-	// filled in by buildSweep.
-	req     SignRequest
-	witness func(sig []byte) btcwire.TxWitness
+// SweepTx is a signed transaction that spends a list of claims to one
+// output.
+type SweepTx struct {
+	// Tx is the signed transaction, ready to broadcast once every claim's
+	// timelock has passed.
+	Tx *btcwire.MsgTx
+	// Weight is the weight the fee was computed for: Tx's, with every
+	// signature counted at 73 bytes, the longest a DER signature with its
+	// sighash byte can be. Tx's real weight is at most this.
+	Weight int64
+	// Fee is what Tx pays: the claims' total value minus its output.
+	Fee btcutil.Amount
 }
 
-// buildSweep spends inputs to one output paying dest, with the fee of
-// feeRate for the transaction's weight (signatures counted at their
-// maximum length), and signs every input.
-func buildSweep(ctx context.Context, s Signer, inputs []sweepInput, lockTime uint32, dest []byte, feeRate wire.SatPerKWeight) (*btcwire.MsgTx, error) {
-	if len(inputs) == 0 {
+// SweepClaims builds and signs one transaction that spends every claim
+// to dest, paying feeRate for its weight (signatures counted at their
+// largest). The claims may come from several transactions, such as a
+// revoked commitment and HTLC transactions spending it, and are spent in
+// the order given. The transaction's locktime is the largest LockTime of
+// the claims; each input has its claim's Sequence.
+//
+// It refuses (ErrInvalidSweep) an empty list, a claim not made by this
+// package's constructors, the same outpoint twice, an empty dest and an
+// output that the fee would leave below dest's dust threshold. Every
+// signature s returns is checked against the key the claim's script
+// expects before the transaction is returned.
+func SweepClaims(ctx context.Context, s Signer, claims []Claim, dest []byte, feeRate wire.SatPerKWeight) (*SweepTx, error) {
+	return sweepClaims(ctx, s, claims, dest, feeRate, true)
+}
+
+// sweepClaims is SweepClaims; checkSigs false skips the check of the
+// signer's signatures, so that tests can build spends signed by the wrong
+// key for the script engine to refuse.
+func sweepClaims(ctx context.Context, s Signer, claims []Claim, dest []byte, feeRate wire.SatPerKWeight, checkSigs bool) (*SweepTx, error) {
+	if len(claims) == 0 {
 		return nil, fmt.Errorf("%w: nothing to sweep", ErrInvalidSweep)
 	}
 	if len(dest) == 0 {
 		return nil, fmt.Errorf("%w: empty destination script", ErrInvalidSweep)
 	}
-	tx := &btcwire.MsgTx{Version: SweepTxVersion, LockTime: lockTime}
-	var total btcutil.Amount
-	dummy := make([]byte, maxWitnessSig)
-	for i := range inputs {
-		in := &inputs[i]
-		tx.TxIn = append(tx.TxIn, &btcwire.TxIn{
-			PreviousOutPoint: in.outpoint,
-			Sequence:         in.sequence,
-			Witness:          in.witness(dummy),
-		})
-		total += in.value
+	lockTime, total, err := checkClaims(claims, nil)
+	if err != nil {
+		return nil, err
 	}
+	tx := &btcwire.MsgTx{Version: SweepTxVersion, LockTime: lockTime}
+	addClaimInputs(tx, claims)
 	tx.TxOut = []*btcwire.TxOut{{PkScript: dest}}
-	weight := int64(tx.SerializeSizeStripped()*3 + tx.SerializeSize())
+	weight := txWeight(tx)
 	fee := feeRate.FeeForWeight(weight)
 	value := total - fee
 	if value < script.DustThreshold(dest) {
 		return nil, fmt.Errorf("%w: %v swept, fee %v leaves %v, below dust", ErrInvalidSweep, total, fee, value)
 	}
 	tx.TxOut[0].Value = int64(value)
+	if err := signClaims(ctx, s, tx, 0, claims, checkSigs); err != nil {
+		return nil, err
+	}
+	return &SweepTx{Tx: tx, Weight: weight, Fee: fee}, nil
+}
 
-	hashes := txscript.NewTxSigHashes(tx, emptyFetcher)
-	for i := range inputs {
-		in := &inputs[i]
-		req := in.req
-		req.Tx, req.InputIndex, req.Value, req.SigHashes = tx, i, in.value, hashes
+// checkClaims validates claims (and the outpoints in taken, which other
+// inputs of the same transaction spend) and returns the locktime the
+// transaction needs and the claims' total value.
+func checkClaims(claims []Claim, taken map[btcwire.OutPoint]bool) (uint32, btcutil.Amount, error) {
+	if taken == nil {
+		taken = make(map[btcwire.OutPoint]bool, len(claims))
+	}
+	var lockTime uint32
+	var total btcutil.Amount
+	for i := range claims {
+		cl := &claims[i]
+		if cl.witness == nil {
+			return 0, 0, fmt.Errorf("%w: claim %d was not made by a claim constructor", ErrInvalidSweep, i)
+		}
+		if cl.Value <= 0 || cl.Value > btcutil.MaxSatoshi {
+			return 0, 0, fmt.Errorf("%w: claim %d value %v", ErrInvalidSweep, i, cl.Value)
+		}
+		if cl.LockTime >= MaxCLTVExpiry {
+			return 0, 0, fmt.Errorf("%w: claim %d locktime %d is not a block height", ErrInvalidSweep, i, cl.LockTime)
+		}
+		if taken[cl.OutPoint] {
+			return 0, 0, fmt.Errorf("%w: outpoint %v spent twice", ErrInvalidSweep, cl.OutPoint)
+		}
+		taken[cl.OutPoint] = true
+		lockTime = max(lockTime, cl.LockTime)
+		total += cl.Value
+		if total > btcutil.MaxSatoshi {
+			return 0, 0, fmt.Errorf("%w: claims total more than 21 million BTC", ErrInvalidSweep)
+		}
+	}
+	return lockTime, total, nil
+}
+
+// addClaimInputs appends one input per claim, with the largest witness
+// the claim's path can have, for weighing.
+func addClaimInputs(tx *btcwire.MsgTx, claims []Claim) {
+	dummy := make([]byte, maxWitnessSig)
+	for i := range claims {
+		cl := &claims[i]
+		tx.TxIn = append(tx.TxIn, &btcwire.TxIn{
+			PreviousOutPoint: cl.OutPoint,
+			Sequence:         cl.Sequence,
+			Witness:          cl.witness(dummy),
+		})
+	}
+}
+
+// txWeight returns the weight of tx as serialized: 3 × the size without
+// witnesses plus the full size (BIP 141).
+func txWeight(tx *btcwire.MsgTx) int64 {
+	return int64(tx.SerializeSizeStripped()*3 + tx.SerializeSize())
+}
+
+// signClaims signs inputs first.. of tx, which spend claims, and sets
+// their witnesses. tx must be final but for its witnesses.
+func signClaims(ctx context.Context, s Signer, tx *btcwire.MsgTx, first int, claims []Claim, checkSigs bool) error {
+	var hashes *txscript.TxSigHashes
+	for i := range claims {
+		cl := &claims[i]
+		idx := first + i
+		if !cl.signed {
+			tx.TxIn[idx].Witness = cl.witness(nil)
+			continue
+		}
+		if s == nil {
+			return fmt.Errorf("%w: no signer", ErrInvalidParams)
+		}
+		if hashes == nil {
+			hashes = txscript.NewTxSigHashes(tx, emptyFetcher)
+		}
+		req := cl.req
+		req.Tx, req.InputIndex, req.Value, req.SigHashes = tx, idx, cl.Value, hashes
 		sig, err := s.SignInput(ctx, &req)
 		if err != nil {
-			return nil, fmt.Errorf("channel: signing sweep input %d: %w", i, err)
+			return fmt.Errorf("channel: signing %v input %d: %w", cl.Kind, idx, err)
+		}
+		if checkSigs {
+			if err := checkSignerSig(&req, sig, cl.pub); err != nil {
+				return fmt.Errorf("%w (%v input %d)", err, cl.Kind, idx)
+			}
 		}
 		ws, err := witnessSig(sig, req.HashType)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		tx.TxIn[i].Witness = in.witness(ws)
-	}
-	return tx, nil
-}
-
-func outpoint(c *Commitment, index int) btcwire.OutPoint {
-	return btcwire.OutPoint{Hash: c.TxHash, Index: uint32(index)}
-}
-
-// checkRevocationSecret makes sure secret is the per-commitment secret of
-// the revoked commitment c of the peer.
-func checkRevocationSecret(c *Commitment, secret *btcec.PrivateKey) error {
-	if c == nil || c.Owner != Remote {
-		return fmt.Errorf("%w: a justice transaction spends the peer's revoked commitment", ErrInvalidSweep)
-	}
-	if secret == nil || !secret.PubKey().IsEqual(c.Keys.PerCommitmentPoint) {
-		return fmt.Errorf("%w: per_commitment_secret does not match the commitment's per_commitment_point", ErrInvalidSweep)
+		tx.TxIn[idx].Witness = cl.witness(ws)
 	}
 	return nil
 }
 
-// justiceInputs lists every output of the peer's revoked commitment c this
-// node can take: to_local and each HTLC output through the revocation key,
-// and this node's own to_remote output.
-func justiceInputs(c *Commitment, secret *btcec.PrivateKey) []sweepInput {
-	rev := SignRequest{Key: KeyRevocation, PerCommitmentSecret: secret, HashType: txscript.SigHashAll}
-	var ins []sweepInput
-	if c.ToLocal.Present() {
-		req := rev
-		req.WitnessScript = c.ToLocal.WitnessScript
-		ws := c.ToLocal.WitnessScript
-		ins = append(ins, sweepInput{
-			outpoint: outpoint(c, c.ToLocal.Index), value: c.ToLocal.Value, sequence: rbfSequence, req: req,
-			witness: func(sig []byte) btcwire.TxWitness { return script.ToLocalRevokeWitness(sig, ws) },
-		})
+// checkSignerSig verifies a signature the Signer returned for req against
+// the key the spent script expects, so that a signer holding other keys
+// is noticed before a transaction that cannot confirm is broadcast.
+func checkSignerSig(req *SignRequest, sig wire.Signature, pub *btcec.PublicKey) error {
+	if pub == nil {
+		return nil
 	}
-	for i := range c.HTLCs {
-		h := &c.HTLCs[i]
-		req := rev
-		req.WitnessScript = h.Output.WitnessScript
-		ws := h.Output.WitnessScript
-		ins = append(ins, sweepInput{
-			outpoint: outpoint(c, h.Output.Index), value: h.Output.Value, sequence: rbfSequence, req: req,
-			witness: func(sig []byte) btcwire.TxWitness {
-				return script.HTLCRevokeWitness(sig, c.Keys.RevocationKey, ws)
-			},
-		})
+	digest, err := req.digest()
+	if err != nil {
+		return err
 	}
-	if c.ToRemote.Present() {
-		ins = append(ins, toRemoteInput(c))
+	if !verifySig(sig, digest[:], pub) {
+		return fmt.Errorf("%w: the signer's %v signature does not verify against the script's key", ErrInvalidSweep, req.Key)
 	}
-	return ins
+	return nil
 }
 
-// toRemoteInput spends this node's to_remote output of the peer's
-// commitment: P2WPKH to the payment basepoint, or under option_anchors the
-// CSV-1 P2WSH.
-func toRemoteInput(c *Commitment) sweepInput {
-	in := sweepInput{
-		outpoint: outpoint(c, c.ToRemote.Index), value: c.ToRemote.Value, sequence: rbfSequence,
-		req: SignRequest{Key: KeyPayment, HashType: txscript.SigHashAll},
+// sweepTx is SweepClaims for the wrappers below, which return the bare
+// transaction.
+func sweepTx(ctx context.Context, s Signer, claims []Claim, dest []byte, feeRate wire.SatPerKWeight) (*btcwire.MsgTx, error) {
+	st, err := SweepClaims(ctx, s, claims, dest, feeRate)
+	if err != nil {
+		return nil, err
 	}
-	if c.Type.HasAnchors() {
-		ws := c.ToRemote.WitnessScript
-		in.sequence = 1
-		in.req.WitnessScript = ws
-		in.witness = func(sig []byte) btcwire.TxWitness { return script.ToRemoteAnchorsWitness(sig, ws) }
-	} else {
-		key := c.Keys.ToRemoteKey
-		in.req.WitnessScript = c.ToRemote.PkScript
-		in.witness = func(sig []byte) btcwire.TxWitness { return script.P2WPKHWitness(sig, key) }
-	}
-	return in
+	return st.Tx, nil
 }
 
 // JusticeTx builds and signs the penalty transaction for the peer's revoked
 // commitment c (c.Owner must be Remote), given the per_commitment_secret the
-// peer revealed for it in revoke_and_ack. It sweeps, to dest, at feeRate:
-// to_local and every HTLC output through the revocation key (witnesses
-// `<revocation_sig> 1` and `<revocation_sig> <revocationpubkey>`), and this
-// node's own to_remote output. Anchor outputs are left alone.
+// peer revealed for it in revoke_and_ack. It sweeps, to dest, at feeRate,
+// every claim of RevokedClaims: to_local and every HTLC output through the
+// revocation key, and this node's own to_remote output. Anchor outputs are
+// left alone.
+//
+// It is valid only while all those outputs are unspent. Once the peer has
+// moved an HTLC output to an HTLC transaction, build the penalty from
+// UnspentClaims(RevokedClaims(...), htlcTx) and RevokedSecondLevelClaims
+// with SweepClaims instead.
 func JusticeTx(ctx context.Context, s Signer, c *Commitment, secret *btcec.PrivateKey, dest []byte, feeRate wire.SatPerKWeight) (*btcwire.MsgTx, error) {
-	if err := checkRevocationSecret(c, secret); err != nil {
-		return nil, err
-	}
-	return buildSweep(ctx, s, justiceInputs(c, secret), 0, dest, feeRate)
-}
-
-// JusticeSecondLevelTx sweeps, through the revocation key, the output of an
-// HTLC-timeout or HTLC-success transaction htlcTx that the peer broadcast
-// from its revoked commitment c.
-func JusticeSecondLevelTx(ctx context.Context, s Signer, c *Commitment, secret *btcec.PrivateKey, htlcTx *btcwire.MsgTx, dest []byte, feeRate wire.SatPerKWeight) (*btcwire.MsgTx, error) {
-	if err := checkRevocationSecret(c, secret); err != nil {
-		return nil, err
-	}
-	in, err := secondLevelInput(c, htlcTx)
+	claims, err := RevokedClaims(c, secret)
 	if err != nil {
 		return nil, err
 	}
-	in.req = SignRequest{Key: KeyRevocation, PerCommitmentSecret: secret, HashType: txscript.SigHashAll, WitnessScript: c.SecondLevelScript}
-	ws := c.SecondLevelScript
-	in.witness = func(sig []byte) btcwire.TxWitness { return script.ToLocalRevokeWitness(sig, ws) }
-	return buildSweep(ctx, s, []sweepInput{in}, 0, dest, feeRate)
+	return sweepTx(ctx, s, claims, dest, feeRate)
 }
 
-// secondLevelInput finds output 0 of an HTLC transaction of c.
-func secondLevelInput(c *Commitment, htlcTx *btcwire.MsgTx) (sweepInput, error) {
-	if htlcTx == nil || len(htlcTx.TxIn) == 0 || len(htlcTx.TxOut) == 0 {
-		return sweepInput{}, fmt.Errorf("%w: not an HTLC transaction", ErrInvalidSweep)
+// JusticeSecondLevelTx sweeps, through the revocation key, every output of
+// htlcTx that pays the second-stage script of the peer's revoked
+// commitment c (see RevokedSecondLevelClaims): htlcTx is an HTLC-timeout
+// or HTLC-success transaction the peer broadcast, or several of them
+// batched into one, at any output index.
+func JusticeSecondLevelTx(ctx context.Context, s Signer, c *Commitment, secret *btcec.PrivateKey, htlcTx *btcwire.MsgTx, dest []byte, feeRate wire.SatPerKWeight) (*btcwire.MsgTx, error) {
+	claims, err := RevokedSecondLevelClaims(c, secret, htlcTx)
+	if err != nil {
+		return nil, err
 	}
-	pk := script.P2WSH(c.SecondLevelScript)
-	out := htlcTx.TxOut[0]
-	if string(out.PkScript) != string(pk) {
-		return sweepInput{}, fmt.Errorf("%w: HTLC transaction output does not pay this commitment's second-stage script", ErrInvalidSweep)
-	}
-	return sweepInput{
-		outpoint: btcwire.OutPoint{Hash: htlcTx.TxHash(), Index: 0},
-		value:    btcutil.Amount(out.Value),
-		sequence: rbfSequence,
-	}, nil
-}
-
-// delayedInput spends a to_local-shaped output of this node's commitment c
-// after to_self_delay: witness `<local_delayedsig> 0`, sequence
-// to_self_delay.
-func delayedInput(p *Params, c *Commitment, in sweepInput) sweepInput {
-	ws := c.SecondLevelScript
-	in.sequence = uint32(p.Local.ToSelfDelay)
-	in.req = SignRequest{
-		Key: KeyDelayedPayment, PerCommitmentPoint: c.Keys.PerCommitmentPoint,
-		HashType: txscript.SigHashAll, WitnessScript: ws,
-	}
-	in.witness = func(sig []byte) btcwire.TxWitness { return script.ToLocalDelayedWitness(sig, ws) }
-	return in
+	return sweepTx(ctx, s, claims, dest, feeRate)
 }
 
 // SweepToLocalTx sweeps the to_local output of this node's commitment c
 // (c.Owner must be Local) to dest once to_self_delay blocks have passed
 // since c confirmed: the input's sequence is to_self_delay, so the
-// transaction is valid no earlier.
+// transaction is valid no earlier. p, when not nil, must have c's
+// to_self_delay as p.Local.ToSelfDelay.
 func SweepToLocalTx(ctx context.Context, s Signer, p *Params, c *Commitment, dest []byte, feeRate wire.SatPerKWeight) (*btcwire.MsgTx, error) {
-	if c == nil || c.Owner != Local || !c.ToLocal.Present() {
-		return nil, fmt.Errorf("%w: no to_local output on the local commitment", ErrInvalidSweep)
+	if err := checkDelay(p, c); err != nil {
+		return nil, err
 	}
-	in := delayedInput(p, c, sweepInput{outpoint: outpoint(c, c.ToLocal.Index), value: c.ToLocal.Value})
-	return buildSweep(ctx, s, []sweepInput{in}, 0, dest, feeRate)
-}
-
-// SweepSecondLevelTx sweeps the output of this node's confirmed
-// HTLC-timeout or HTLC-success transaction htlcTx of commitment c after
-// to_self_delay.
-func SweepSecondLevelTx(ctx context.Context, s Signer, p *Params, c *Commitment, htlcTx *btcwire.MsgTx, dest []byte, feeRate wire.SatPerKWeight) (*btcwire.MsgTx, error) {
-	if c == nil || c.Owner != Local {
-		return nil, fmt.Errorf("%w: second-stage outputs of the local commitment only", ErrInvalidSweep)
-	}
-	in, err := secondLevelInput(c, htlcTx)
+	cl, err := ToLocalClaim(c)
 	if err != nil {
 		return nil, err
 	}
-	return buildSweep(ctx, s, []sweepInput{delayedInput(p, c, in)}, 0, dest, feeRate)
+	return sweepTx(ctx, s, []Claim{cl}, dest, feeRate)
 }
 
-// claimInput spends HTLC output c.HTLCs[i] of the peer's commitment c: an
-// HTLC the peer offered with the preimage, or one this node offered (the
-// peer received) after its cltv_expiry. It returns the input and the
-// transaction locktime it needs.
-func claimInput(c *Commitment, i int, preimage *htlc.Preimage) (sweepInput, uint32, error) {
-	if c == nil || c.Owner != Remote || i < 0 || i >= len(c.HTLCs) {
-		return sweepInput{}, 0, fmt.Errorf("%w: no HTLC %d on the remote commitment", ErrInvalidSweep, i)
+// SweepSecondLevelTx sweeps every output of htlcTx, this node's confirmed
+// HTLC-timeout or HTLC-success transaction of commitment c, that pays c's
+// second-stage script, after to_self_delay (see SecondLevelClaims). p,
+// when not nil, must have c's to_self_delay as p.Local.ToSelfDelay.
+func SweepSecondLevelTx(ctx context.Context, s Signer, p *Params, c *Commitment, htlcTx *btcwire.MsgTx, dest []byte, feeRate wire.SatPerKWeight) (*btcwire.MsgTx, error) {
+	if err := checkDelay(p, c); err != nil {
+		return nil, err
 	}
-	h := &c.HTLCs[i]
-	ws := h.Output.WitnessScript
-	in := sweepInput{
-		outpoint: outpoint(c, h.Output.Index), value: h.Output.Value, sequence: rbfSequence,
-		req: SignRequest{
-			Key: KeyHTLC, PerCommitmentPoint: c.Keys.PerCommitmentPoint,
-			HashType: txscript.SigHashAll, WitnessScript: ws,
-		},
+	claims, err := SecondLevelClaims(c, htlcTx)
+	if err != nil {
+		return nil, err
 	}
-	if c.Type.HasAnchors() {
-		in.sequence = 1 // the anchors HTLC scripts require 1 OP_CHECKSEQUENCEVERIFY
+	return sweepTx(ctx, s, claims, dest, feeRate)
+}
+
+func checkDelay(p *Params, c *Commitment) error {
+	if p != nil && c != nil && p.Local.ToSelfDelay != c.ToSelfDelay {
+		return fmt.Errorf("%w: to_self_delay %d in the parameters, %d in the commitment", ErrInvalidSweep, p.Local.ToSelfDelay, c.ToSelfDelay)
 	}
-	var lockTime uint32
-	if h.Direction == htlc.Offered {
-		// The peer offered it: this node claims it with the preimage.
-		if preimage == nil || !preimage.Matches(h.PaymentHash) {
-			return sweepInput{}, 0, fmt.Errorf("%w: claiming HTLC %d needs the preimage of %v", ErrInvalidSweep, h.ID, h.PaymentHash)
-		}
-		pre := *preimage
-		in.witness = func(sig []byte) btcwire.TxWitness {
-			return script.OfferedHTLCRemoteSuccessWitness(sig, pre, ws)
-		}
-	} else {
-		// This node offered it: it times out at cltv_expiry.
-		lockTime = h.CLTVExpiry
-		in.witness = func(sig []byte) btcwire.TxWitness {
-			return script.ReceivedHTLCRemoteTimeoutWitness(sig, ws)
-		}
+	return nil
+}
+
+// SweepToRemoteTx sweeps this node's to_remote output of the peer's
+// commitment c (c.Owner must be Remote), revoked or not, to dest: under
+// option_anchors the P2WSH `<remotepubkey> OP_CHECKSIGVERIFY 1
+// OP_CHECKSEQUENCEVERIFY`, spent with witness `<sig>` and sequence 1, so
+// valid from the block after c's; under option_static_remotekey the
+// P2WPKH to this node's payment_basepoint, at once.
+func SweepToRemoteTx(ctx context.Context, s Signer, c *Commitment, dest []byte, feeRate wire.SatPerKWeight) (*btcwire.MsgTx, error) {
+	cl, err := ToRemoteClaim(c)
+	if err != nil {
+		return nil, err
 	}
-	return in, lockTime, nil
+	return sweepTx(ctx, s, []Claim{cl}, dest, feeRate)
 }
 
 // ClaimHTLCTx spends HTLC output c.HTLCs[i] of the peer's commitment c
@@ -286,11 +290,11 @@ func claimInput(c *Commitment, i int, preimage *htlc.Preimage) (sweepInput, uint
 // the peer offered, with its preimage (witness `<sig> <preimage>`), or an
 // HTLC this node offered, after timeout (witness `<sig> 0`, locktime
 // cltv_expiry, so valid from that height on). preimage is ignored for
-// timeouts.
+// timeouts. See RemoteHTLCClaim.
 func ClaimHTLCTx(ctx context.Context, s Signer, c *Commitment, i int, preimage *htlc.Preimage, dest []byte, feeRate wire.SatPerKWeight) (*btcwire.MsgTx, error) {
-	in, lockTime, err := claimInput(c, i, preimage)
+	cl, err := RemoteHTLCClaim(c, i, preimage)
 	if err != nil {
 		return nil, err
 	}
-	return buildSweep(ctx, s, []sweepInput{in}, lockTime, dest, feeRate)
+	return sweepTx(ctx, s, []Claim{cl}, dest, feeRate)
 }
