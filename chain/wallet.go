@@ -10,7 +10,7 @@ import (
 	"github.com/lnkit/lnkit/wire"
 )
 
-// Input is an input that the caller of Wallet.Fund adds and signs itself,
+// Input is an input that the caller of Wallet.FundPsbt adds and signs itself,
 // such as an anchor output that a child pays for, or an HTLC output that a
 // second-stage transaction spends.
 type Input struct {
@@ -27,7 +27,7 @@ type Input struct {
 	WitnessWeight int64
 }
 
-// FundRequest asks a Wallet to pay for a transaction.
+// FundRequest asks a Wallet to pay for a transaction (Wallet.FundPsbt).
 type FundRequest struct {
 	// Outputs are the outputs to pay, in this order, at indexes
 	// 0..len(Outputs)-1 of the funded transaction. A funding output's
@@ -69,25 +69,27 @@ type Funded struct {
 // from the unsigned transaction, signs its own inputs (or has them signed
 // by the peer), and lets the wallet sign the rest.
 //
-// Fund locks the inputs it selects, so that concurrent requests do not
-// spend the same coins, until Release is called or the transaction
-// confirms. All methods must be safe for concurrent use and may be called
+// FundPsbt locks the inputs it selects, so that concurrent requests do
+// not spend the same coins, until ReleaseInputs is called or the
+// transaction spends them. All methods must be safe for concurrent use and may be called
 // from inside Listener and Confirmer callbacks.
 type Wallet interface {
-	// Fund selects inputs of the wallet and adds a change output as
+	// FundPsbt selects inputs of the wallet and adds a change output as
 	// needed, so that req's outputs are paid at req.FeeRate, and returns
 	// the unsigned PSBT. It wraps ErrInsufficientFunds if the wallet's
 	// spendable coins do not suffice. Every input it adds spends a segwit
 	// output, so the txid does not change when the transaction is signed
 	// (BOLT 2 requires this of a funding transaction).
-	Fund(ctx context.Context, req *FundRequest) (*Funded, error)
-	// Sign signs and finalizes the inputs of p that spend the wallet's
-	// coins, with SIGHASH_ALL, and leaves the other inputs untouched. Sign
-	// after every output, sequence and lock time is final.
-	Sign(ctx context.Context, p *psbt.Packet) error
-	// Release unlocks the wallet's inputs of p, a transaction that will
-	// not be broadcast.
-	Release(ctx context.Context, p *psbt.Packet) error
+	FundPsbt(ctx context.Context, req *FundRequest) (*Funded, error)
+	// SignPsbt signs and finalizes the inputs of p that spend the
+	// wallet's coins, with SIGHASH_ALL, and leaves the other inputs
+	// untouched. Call it once every output, sequence and lock time is
+	// final; psbt.Extract then gives the transaction, once the caller has
+	// finalized its own inputs.
+	SignPsbt(ctx context.Context, p *psbt.Packet) error
+	// ReleaseInputs unlocks the wallet's inputs of p, a transaction that
+	// will not be broadcast.
+	ReleaseInputs(ctx context.Context, p *psbt.Packet) error
 	// NewScript returns a fresh output script of the wallet (P2WPKH or
 	// P2TR), for change, sweeps and shutdown scripts.
 	NewScript(ctx context.Context) ([]byte, error)
