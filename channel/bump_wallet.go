@@ -79,8 +79,9 @@ type WalletFunding struct {
 // signed its own inputs and left the wallet's for the wallet to sign.
 //
 // This node's signatures are SIGHASH_ALL: they commit to every input and
-// output, so the wallet must sign Tx as it is, adding witnesses only. The
-// wallet's own signatures can use any sighash type.
+// output, so the wallet must sign Tx as it is, adding witnesses only, with
+// SIGHASH_ALL (SIGHASH_DEFAULT for taproot) so that nobody can change the
+// transaction after it either.
 type WalletFundedTx struct {
 	// Tx is the transaction; the witnesses of the wallet's inputs are
 	// empty.

@@ -43,7 +43,11 @@ type SweepTx struct {
 // largest). The claims may come from several transactions, such as a
 // revoked commitment and HTLC transactions spending it, and are spent in
 // the order given. The transaction's locktime is the largest LockTime of
-// the claims; each input has its claim's Sequence.
+// the claims; each input has its claim's Sequence. The transaction is
+// valid only once every claim's timelock has passed, so a claim that
+// must confirm soon (a revocation path, an HTLC claimed with its preimage
+// before the peer can time it out) should not wait in one transaction with
+// a claim whose timelock is further away.
 //
 // It refuses (ErrInvalidSweep) an empty list, a claim not made by this
 // package's constructors, the same outpoint twice, an empty dest and an
