@@ -33,11 +33,18 @@ func (s Side) String() string {
 // Basepoints are the public keys one party announces in open_channel or
 // accept_channel (BOLT 2). All per-commitment keys are derived from them.
 type Basepoints struct {
-	Funding        *btcec.PublicKey
-	Revocation     *btcec.PublicKey
-	Payment        *btcec.PublicKey
+	// Funding is funding_pubkey, a key of the 2-of-2 funding output and
+	// of the party's anchor.
+	Funding *btcec.PublicKey
+	// Revocation is revocation_basepoint.
+	Revocation *btcec.PublicKey
+	// Payment is payment_basepoint, which the other party's commitments
+	// pay the party's to_remote output to.
+	Payment *btcec.PublicKey
+	// DelayedPayment is delayed_payment_basepoint.
 	DelayedPayment *btcec.PublicKey
-	HTLC           *btcec.PublicKey
+	// HTLC is htlc_basepoint.
+	HTLC *btcec.PublicKey
 }
 
 func (b *Basepoints) validate(who Side) error {

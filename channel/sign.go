@@ -18,8 +18,10 @@ import (
 // signature of the commitment transaction and one signature per untrimmed
 // HTLC, in the order of the HTLC outputs in the commitment transaction.
 type CommitSigs struct {
+	// CommitSig signs the commitment transaction (its funding input).
 	CommitSig wire.Signature
-	HTLCSigs  []wire.Signature
+	// HTLCSigs sign the HTLC transactions, in HTLC output order.
+	HTLCSigs []wire.Signature
 }
 
 // SignCommitment signs the peer's commitment c (c.Owner must be Remote)

@@ -171,11 +171,16 @@ func (s *SerialSigner) SignInput(ctx context.Context, req *SignRequest) (wire.Si
 
 // BasepointSecrets are the secrets behind one node's Basepoints.
 type BasepointSecrets struct {
-	Funding        *btcec.PrivateKey
-	Revocation     *btcec.PrivateKey
-	Payment        *btcec.PrivateKey
+	// Funding is funding_pubkey's secret.
+	Funding *btcec.PrivateKey
+	// Revocation is revocation_basepoint's secret.
+	Revocation *btcec.PrivateKey
+	// Payment is payment_basepoint's secret.
+	Payment *btcec.PrivateKey
+	// DelayedPayment is delayed_payment_basepoint's secret.
 	DelayedPayment *btcec.PrivateKey
-	HTLC           *btcec.PrivateKey
+	// HTLC is htlc_basepoint's secret.
+	HTLC *btcec.PrivateKey
 }
 
 // MemorySigner is the default Signer: it holds the base secrets in memory
