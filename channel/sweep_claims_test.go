@@ -387,3 +387,69 @@ func TestSweepToRemote(t *testing.T) {
 		})
 	}
 }
+
+// TestClaimConstructorsRefuseBadInput calls every claim constructor and
+// builder with nil or mismatched arguments: each returns an error, none
+// panics.
+func TestClaimConstructorsRefuseBadInput(t *testing.T) {
+	ctx := context.Background()
+	r := newRevokedSetup(t, script.Anchors)
+	tc := r.tc
+	local, _ := LocalCommitment(tc.alice, r.st, tc.alicePoint)
+	var zero Commitment
+	errs := map[string]error{}
+	add := func(name string, err error) { errs[name] = err }
+	_, err := RevokedClaims(nil, tc.bobSecret)
+	add("RevokedClaims nil", err)
+	_, err = RevokedClaims(&zero, tc.bobSecret)
+	add("RevokedClaims zero", err)
+	_, err = RevokedClaims(local, tc.aliceSecret)
+	add("RevokedClaims own commitment", err)
+	_, err = RevokedSecondLevelClaims(r.bobC, tc.bobSecret, nil)
+	add("RevokedSecondLevelClaims nil tx", err)
+	_, err = RevokedSecondLevelClaims(r.bobC, nil, r.revoked)
+	add("RevokedSecondLevelClaims nil secret", err)
+	_, err = SecondLevelClaims(nil, r.revoked)
+	add("SecondLevelClaims nil", err)
+	_, err = SecondLevelClaims(r.bobC, r.revoked)
+	add("SecondLevelClaims remote commitment", err)
+	_, err = ToLocalClaim(nil)
+	add("ToLocalClaim nil", err)
+	_, err = ToLocalClaim(r.bobC)
+	add("ToLocalClaim remote commitment", err)
+	_, err = ToRemoteClaim(&zero)
+	add("ToRemoteClaim zero", err)
+	_, err = RemoteHTLCClaim(r.bobC, -1, nil)
+	add("RemoteHTLCClaim -1", err)
+	_, err = RemoteHTLCClaim(nil, 0, nil)
+	add("RemoteHTLCClaim nil", err)
+	_, err = AnchorClaim(nil)
+	add("AnchorClaim nil", err)
+	_, err = AnchorSweepClaim(&zero, Local)
+	add("AnchorSweepClaim zero", err)
+	_, err = SweepClaims(ctx, tc.aliceSig, nil, destScript, 1000)
+	add("SweepClaims nil", err)
+	cl, _ := ToRemoteClaim(r.bobC)
+	_, err = SweepClaims(ctx, nil, []Claim{cl}, destScript, 1000)
+	add("SweepClaims nil signer", err)
+	_, err = AnchorCPFPTx(ctx, tc.aliceSig, nil, nil)
+	add("AnchorCPFPTx nil", err)
+	_, err = AnchorCPFPTx(ctx, tc.aliceSig, local, nil)
+	add("AnchorCPFPTx nil funding", err)
+	_, err = BumpHTLCTx(ctx, tc.aliceSig, nil, 0, r.sigsForBob.HTLCSigs[0], nil, nil)
+	add("BumpHTLCTx nil", err)
+	_, err = BumpHTLCTx(ctx, nil, local, 0, r.sigsForBob.HTLCSigs[0], nil, nil)
+	add("BumpHTLCTx nil signer", err)
+	_, err = VerifyLegacyClose(tc.alice, nil, r.sigsForBob.CommitSig)
+	add("VerifyLegacyClose nil", err)
+	_, err = SweepToLocalTx(ctx, tc.aliceSig, tc.bob, local, destScript, 1000)
+	add("SweepToLocalTx mismatched params", err)
+	for name, err := range errs {
+		if err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	if (&zero).SignedWeight() != 0 || (&Claim{}).WitnessSize() != 0 {
+		t.Error("zero values report a size")
+	}
+}
