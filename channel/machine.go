@@ -70,12 +70,12 @@ type Policy struct {
 
 // Defaults of Policy.
 const (
-	DefaultMaxDustExposure  wire.MilliSatoshi   = 50_000_000
-	DefaultMaxFeeRate       wire.SatPerKWeight  = 100_000
-	DefaultOfferedHTLCGrace                     = 1
-	DefaultFulfillDeadline                      = 18
-	DefaultFeeSpikeMultiple                     = 2
-	minRelayFeeRate         wire.SatPerKWeight  = 253
+	DefaultMaxDustExposure  wire.MilliSatoshi  = 50_000_000
+	DefaultMaxFeeRate       wire.SatPerKWeight = 100_000
+	DefaultOfferedHTLCGrace                    = 1
+	DefaultFulfillDeadline                     = 18
+	DefaultFeeSpikeMultiple                    = 2
+	minRelayFeeRate         wire.SatPerKWeight = 253
 )
 
 func (p Policy) withDefaults() Policy {
@@ -216,11 +216,12 @@ type Machine struct {
 	remoteNextPoint *btcec.PublicKey // for the next remote commitment
 	remoteSecrets   *revocation.Store
 
-	log      []*logEntry
-	htlcs    []*htlcState
-	nextID   [2]uint64 // next HTLC id offered by Local, Remote
-	height   uint32
-	signWant bool // a sign was asked while waiting for revoke_and_ack
+	log         []*logEntry
+	htlcs       []*htlcState
+	resolutions map[uint64]Action // outcomes of offered HTLCs not yet acknowledged
+	nextID      [2]uint64         // next HTLC id offered by Local, Remote
+	height      uint32
+	signWant    bool // a sign was asked while waiting for revoke_and_ack
 
 	// Shutdown and quiescence.
 	localShutdown, remoteShutdown *wire.Shutdown
@@ -310,11 +311,12 @@ func newMachine(cfg MachineConfig) (*Machine, error) {
 	cfg.Params = &p
 	id := wire.NewChannelID(p.FundingOutpoint)
 	return &Machine{
-		cfg:    cfg,
-		p:      &p,
-		pol:    cfg.Policy.withDefaults(),
-		id:     id,
-		prefix: KeyPrefix(id),
+		resolutions: map[uint64]Action{},
+		cfg:         cfg,
+		p:           &p,
+		pol:         cfg.Policy.withDefaults(),
+		id:          id,
+		prefix:      KeyPrefix(id),
 	}, nil
 }
 
@@ -483,7 +485,7 @@ func (m *Machine) fail(err error, sendError, broadcast bool, point *btcec.Public
 	// be failed upstream now: they will never be on chain.
 	for _, h := range m.htlcs {
 		if h.origin == Local && h.add != nil && h.add.stage == stageProposed {
-			m.out.events = append(m.out.events, &HTLCFailed{
+			m.resolve(h.ID, &HTLCFailed{
 				ChannelID: m.id, ID: h.ID, PaymentHash: h.PaymentHash, Amount: h.Amount,
 				Local: fmt.Errorf("%w: the channel failed before the HTLC was committed", ErrChannelFailed),
 			})

@@ -192,13 +192,13 @@ func (m *Machine) receiveRevoke(ctx context.Context, msg *wire.RevokeAndAck) ([]
 				ev := m.lockedIn(h)
 				m.out.events = append(m.out.events, &ev)
 			case updFail:
-				m.out.events = append(m.out.events, &HTLCFailed{
+				m.resolve(h.ID, &HTLCFailed{
 					ChannelID: m.id, ID: h.ID, PaymentHash: h.PaymentHash, Amount: h.Amount,
 					Reason: e.reason, AttributionData: e.attribution,
 				})
 			case updFailMalformed:
 				mf := e.malformed
-				m.out.events = append(m.out.events, &HTLCFailed{
+				m.resolve(h.ID, &HTLCFailed{
 					ChannelID: m.id, ID: h.ID, PaymentHash: h.PaymentHash, Amount: h.Amount, Malformed: &mf,
 				})
 			}

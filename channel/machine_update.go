@@ -397,7 +397,7 @@ func (m *Machine) receiveRemove(e *logEntry) ([]Action, error) {
 		}
 		pre := e.preimage
 		m.out.monitor = append(m.out.monitor, &MonitorUpdate{ChannelID: m.id, Preimage: &pre})
-		m.out.events = append(m.out.events, &HTLCSettled{
+		m.resolve(h.ID, &HTLCSettled{
 			ChannelID: m.id, ID: h.ID, PaymentHash: h.PaymentHash, Amount: h.Amount,
 			Preimage: e.preimage, AttributionData: e.attribution,
 		})

@@ -252,8 +252,8 @@ func (d *decoder) varBytes() []byte {
 	if d.r.Err() != nil {
 		return nil
 	}
-	if int64(n) > int64(len(d.r.Rest())) {
-		d.r.Bytes(int(len(d.r.Rest()))+1, d.what) // records the error
+	if int64(n) > int64(d.r.Len()) {
+		d.r.Bytes(int(d.r.Len())+1, d.what) // records the error
 		return nil
 	}
 	return append([]byte(nil), d.r.Bytes(int(n), d.what)...)
@@ -279,7 +279,7 @@ func (d *decoder) done() error {
 	if err := d.err(); err != nil {
 		return err
 	}
-	if n := len(d.r.Rest()); n != 0 {
+	if n := d.r.Len(); n != 0 {
 		return fmt.Errorf("%w: %s: %d trailing bytes", ErrCorruptRecord, d.what, n)
 	}
 	return nil
@@ -374,8 +374,8 @@ func (m *Machine) decodeHead(b []byte) error {
 	if err := d.err(); err != nil {
 		return err
 	}
-	if int64(n)*11 > int64(len(d.r.Rest())) {
-		return fmt.Errorf("%w: head: %d log entries in %d bytes", ErrCorruptRecord, n, len(d.r.Rest()))
+	if int64(n)*11 > int64(d.r.Len()) {
+		return fmt.Errorf("%w: head: %d log entries in %d bytes", ErrCorruptRecord, n, d.r.Len())
 	}
 	m.log = make([]*logEntry, 0, n)
 	for i := uint32(0); i < n; i++ {
@@ -443,8 +443,8 @@ func decodeSigs(b []byte) (*CommitSigs, error) {
 	if err := d.err(); err != nil {
 		return nil, err
 	}
-	if int(n)*64 != len(d.r.Rest()) {
-		return nil, fmt.Errorf("%w: %d HTLC signatures in %d bytes", ErrCorruptRecord, n, len(d.r.Rest()))
+	if int(n)*64 != d.r.Len() {
+		return nil, fmt.Errorf("%w: %d HTLC signatures in %d bytes", ErrCorruptRecord, n, d.r.Len())
 	}
 	s.HTLCSigs = make([]wire.Signature, n)
 	for i := range s.HTLCSigs {
@@ -553,6 +553,10 @@ func RestoreMachine(ctx context.Context, src RecordSource, id wire.ChannelID, cf
 			}
 			h.remove = e
 		}
+	}
+
+	if err := m.restoreResolutions(recs); err != nil {
+		return nil, err
 	}
 
 	// The compact store of the peer's secrets: its encoding is the
