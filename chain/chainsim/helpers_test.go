@@ -182,3 +182,5 @@ func (c *confirmer) RelevantTransactions() []chain.RelevantTx {
 }
 
 func itoa(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
+
+func contextWithCancel() (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }

@@ -136,7 +136,8 @@ func (w *Wallet) Balance() btcutil.Amount {
 // inputs' witnesses budgeted at P2WPKHWitnessWeight, the caller's at
 // their WitnessWeight), plus a change output to a fresh script after
 // req's outputs if the remainder is at least the P2WPKH dust limit (294
-// sat); a smaller remainder goes to the fee. Its inputs have sequence
+// sat); a smaller remainder goes to the fee. With no outputs asked for (a
+// CPFP child) the change output is always made. Its inputs have sequence
 // 0xfffffffd, so that a lock time applies and the transaction is
 // replaceable. The coins it adds are locked until ReleaseInputs.
 func (w *Wallet) FundPsbt(ctx context.Context, req *chain.FundRequest) (*chain.Funded, error) {
@@ -177,21 +178,19 @@ func (w *Wallet) FundPsbt(ctx context.Context, req *chain.FundRequest) (*chain.F
 	var picked []walletCoin
 	candidates := w.coins()
 	changeWeight := int64(8+1+script.P2WPKHSize) * witnessScale
+	// A transaction needs an output: with none asked for, change is one.
+	mustChange := len(tx.TxOut) == 0
 	for {
 		if len(tx.TxIn) > 0 {
 			weight := int64(tx.SerializeSizeStripped()*witnessScale) + 2 + witness
 			fee := int64(req.FeeRate.FeeForWeight(weight))
-			if have >= need+fee {
-				feeWithChange := int64(req.FeeRate.FeeForWeight(weight + changeWeight))
-				changeIndex := -1
-				if change := have - need - feeWithChange; change >= int64(script.DustP2WPKH) {
-					tx.AddTxOut(btcwire.NewTxOut(change, w.newScript()))
-					changeIndex = len(tx.TxOut) - 1
-					fee = feeWithChange
-				} else {
-					fee = have - need
-				}
-				return w.packet(tx, req.Inputs, picked, changeIndex, btcutil.Amount(fee))
+			feeWithChange := int64(req.FeeRate.FeeForWeight(weight + changeWeight))
+			if change := have - need - feeWithChange; change >= int64(script.DustP2WPKH) {
+				tx.AddTxOut(btcwire.NewTxOut(change, w.newScript()))
+				return w.packet(tx, req.Inputs, picked, len(tx.TxOut)-1, btcutil.Amount(feeWithChange))
+			}
+			if have >= need+fee && !mustChange {
+				return w.packet(tx, req.Inputs, picked, -1, btcutil.Amount(have-need))
 			}
 		}
 		// Not enough yet: take the next unlocked coin.
