@@ -149,7 +149,7 @@ func TestReplaceByFee(t *testing.T) {
 	coins := faucetAnyone(t, c, 100_000, 100_000)
 	coin := coins[0]
 
-	a := spendAnyone([]btcwire.OutPoint{coin}, 99_000)       // fee 1000
+	a := spendAnyone([]btcwire.OutPoint{coin}, 99_000)      // fee 1000
 	a2 := spendAnyone([]btcwire.OutPoint{op(a, 0)}, 98_000) // fee 1000
 	require.NoError(t, c.Broadcast(ctx, a, a2))
 
