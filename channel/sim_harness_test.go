@@ -88,6 +88,10 @@ type simNode struct {
 	// allowFail lets a test expect the channel to fail.
 	allowFail bool
 	points    map[uint64]*btcec.PublicKey
+	// Crash injection: crash at flush number crashAt (1-based).
+	crashAt                    int
+	crashDurable, crashPending bool
+	flushIndex                 int
 }
 
 // apply takes a step's actions: writes go to the unflushed batch; the rest
@@ -112,8 +116,23 @@ func (n *simNode) apply(acts []Action) {
 	}
 }
 
-// flush makes the batch durable and releases what waited for it.
+// flush makes the batch durable and releases what waited for it. A node
+// told to crash at its k-th flush stops there (after making the batch
+// durable when crashDurable is set) and releases nothing.
 func (n *simNode) flush() {
+	if n.crashPending {
+		return
+	}
+	if len(n.kv.pending) > 0 || len(n.monPending) > 0 {
+		n.flushIndex++
+		if n.crashAt > 0 && n.flushIndex == n.crashAt {
+			if n.crashDurable {
+				n.kv.flush()
+			}
+			n.crashPending = true
+			return
+		}
+	}
 	n.kv.flush()
 	for _, u := range n.monPending {
 		if u.Preimage != nil {
@@ -144,6 +163,7 @@ func (n *simNode) flush() {
 // crash loses everything not flushed and rebuilds the Machine from the
 // durable records.
 func (n *simNode) crash() {
+	n.crashPending = false
 	n.kv.pending = nil
 	n.held = nil
 	n.monPending = nil
@@ -372,6 +392,9 @@ func (sp *simPair) add(n *simNode, amount wire.MilliSatoshi) (uint64, error) {
 	id, acts, err := n.m.AddHTLC(&AddHTLC{Amount: amount, PaymentHash: pre.Hash(), Expiry: 800_000, Onion: &onion})
 	if err != nil {
 		return 0, err
+	}
+	if simTrace {
+		sp.t.Logf("%s adds %d (%v)", n.name, id, amount)
 	}
 	n.apply(acts)
 	return id, nil

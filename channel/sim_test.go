@@ -50,6 +50,8 @@ type simRun struct {
 	track map[*simNode]*simTracker
 	steps int
 	stats map[string]int
+	// noRandomCrash leaves crashes to the injection of simOpts.
+	noRandomCrash bool
 }
 
 func (s *simRun) other(n *simNode) *simNode {
@@ -63,6 +65,9 @@ func (s *simRun) other(n *simNode) *simNode {
 // released.
 func (s *simRun) flushNode(n *simNode) {
 	n.flush()
+	if n.crashPending {
+		return // nothing became durable
+	}
 	tr := s.track[n]
 	defer func() {
 		// The host records each outcome, then acknowledges it.
@@ -98,6 +103,9 @@ func (s *simRun) flushNode(n *simNode) {
 // record notes an outcome of an offered HTLC.
 func (s *simRun) record(n *simNode, ev Action) {
 	tr := s.track[n]
+	if simTrace {
+		s.t.Logf("%s outcome %T %+v", n.name, ev, ev)
+	}
 	switch ev := ev.(type) {
 	case *HTLCSettled:
 		if tr.failed[ev.ID] {
@@ -133,6 +141,9 @@ func (s *simRun) flushAll() {
 // crash restarts n from its durable records, losing the rest; the
 // connection drops.
 func (s *simRun) crash(n *simNode, afterFlush bool) {
+	if simTrace {
+		s.t.Logf("crash %s (keep batch %v)", n.name, afterFlush)
+	}
 	if afterFlush {
 		n.kv.flush()
 	}
@@ -211,7 +222,9 @@ func (s *simRun) step() {
 			s.reconnectSim()
 		}
 	case k < 87:
-		s.crash(n, s.r.Intn(2) == 0)
+		if !s.noRandomCrash {
+			s.crash(n, s.r.Intn(2) == 0)
+		}
 	case k < 88:
 		if s.connected && !n.m.stfuSent && !n.m.stfuWant {
 			acts, err := n.m.Quiesce()
@@ -225,6 +238,11 @@ func (s *simRun) step() {
 			s.reconnectSim()
 		} else {
 			s.deliver(s.other(n))
+		}
+	}
+	for _, x := range []*simNode{s.a, s.b} {
+		if x.crashPending {
+			s.crash(x, false)
 		}
 	}
 	s.checkInvariants()
@@ -309,17 +327,40 @@ func (s *simRun) checkResolved() {
 	}
 }
 
+type simOpts struct {
+	crashNode     int // 1 alice, 2 bob
+	crashAt       int
+	crashDurable  bool
+	noRandomCrash bool
+}
+
 func runSim(t *testing.T, seed int64, steps int, typ script.ChannelType) map[string]int {
+	return runSimOpts(t, seed, steps, typ, simOpts{})
+}
+
+func runSimOpts(t *testing.T, seed int64, steps int, typ script.ChannelType, o simOpts) map[string]int {
 	r := newRand(t, seed)
 	sp := newSimPair(t, pairOpts{typ: typ, push: 4_000_000_000, constraints: Constraints{
 		MaxHTLCValueInFlight: 5_000_000_000, ChannelReserve: 100_000, HTLCMinimum: 1, MaxAcceptedHTLCs: 8,
 	}})
-	s := &simRun{simPair: sp, r: r, track: map[*simNode]*simTracker{sp.a: newTracker(), sp.b: newTracker()}, stats: map[string]int{}}
+	s := &simRun{simPair: sp, r: r, track: map[*simNode]*simTracker{sp.a: newTracker(), sp.b: newTracker()}, stats: map[string]int{}, noRandomCrash: o.noRandomCrash}
+	switch o.crashNode {
+	case 1:
+		sp.a.crashAt, sp.a.crashDurable = o.crashAt, o.crashDurable
+	case 2:
+		sp.b.crashAt, sp.b.crashDurable = o.crashAt, o.crashDurable
+	}
 	for i := 0; i < steps; i++ {
 		sp.fullCheck = i%200 == 0
 		s.step()
 	}
 	sp.fullCheck = true
+	for _, x := range []*simNode{s.a, s.b} {
+		x.crashAt = 0
+		if x.crashPending {
+			s.crash(x, false)
+		}
+	}
 	s.quiesce()
 	s.checkResolved()
 	for _, n := range []*simNode{s.a, s.b} {
@@ -330,6 +371,8 @@ func runSim(t *testing.T, seed int64, steps int, typ script.ChannelType) map[str
 		s.stats["commitments"] += int(n.m.local.number)
 	}
 	s.stats["steps"] = s.steps
+	s.stats["flushes1"] = sp.a.flushIndex
+	s.stats["flushes2"] = sp.b.flushIndex
 	s.stats["messages"] = s.msgCounter
 	return s.stats
 }
@@ -370,6 +413,47 @@ func TestSimRandom(t *testing.T) {
 		}
 	}
 	t.Logf("simulation: %v in %v", sum, time.Since(start).Round(time.Millisecond))
+}
+
+// TestCrashEveryPersistencePoint replays one seeded run once per
+// persistence point of each side, crashing that side there: once losing
+// the batch (the crash came before it was durable) and once keeping it
+// but losing the messages and events that waited for it. Every run must
+// recover through channel_reestablish with all invariants intact and
+// every HTLC resolved.
+func TestCrashEveryPersistencePoint(t *testing.T) {
+	const steps = 400
+	const seed = 42
+	// Count each side's persistence points in the clean run.
+	counts := [3]int{}
+	for node := 1; node <= 2; node++ {
+		counts[node] = countFlushes(t, seed, steps, node)
+	}
+	runs := 0
+	for node := 1; node <= 2; node++ {
+		for k := 1; k <= counts[node]; k++ {
+			for _, durable := range []bool{false, true} {
+				ok := t.Run(fmt.Sprintf("node=%d/point=%d/durable=%v", node, k, durable), func(t *testing.T) {
+					runSimOpts(t, seed, steps, script.Anchors, simOpts{noRandomCrash: true, crashNode: node, crashAt: k, crashDurable: durable})
+				})
+				runs++
+				if !ok {
+					return
+				}
+			}
+		}
+	}
+	t.Logf("%d crash runs over %d+%d persistence points", runs, counts[1], counts[2])
+}
+
+// countFlushes runs the clean simulation and returns how many persistence
+// points node had.
+func countFlushes(t *testing.T, seed int64, steps, node int) int {
+	var got int
+	o := simOpts{noRandomCrash: true, crashNode: node, crashAt: 1 << 30}
+	stats := runSimOpts(t, seed, steps, script.Anchors, o)
+	got = stats[fmt.Sprintf("flushes%d", node)]
+	return got
 }
 
 var _ = htlc.Offered
