@@ -274,7 +274,6 @@ func TestAdversarialRemovals(t *testing.T) {
 	})
 }
 
-
 func TestAdversarialUpdateFee(t *testing.T) {
 	t.Run("from the non-opener", func(t *testing.T) {
 		sp := newSimPair(t, pairOpts{})
