@@ -75,20 +75,40 @@ func (b *Batch) check(key string, valueLen int) bool {
 	return true
 }
 
-// Len returns the number of ops recorded.
-func (b *Batch) Len() int { return len(b.ops) }
+// Len returns the number of ops recorded. A nil *Batch is empty.
+func (b *Batch) Len() int {
+	if b == nil {
+		return 0
+	}
+	return len(b.ops)
+}
 
 // Size returns the batch's size as MaxBatchSize counts it.
-func (b *Batch) Size() int { return b.size }
+func (b *Batch) Size() int {
+	if b == nil {
+		return 0
+	}
+	return b.size
+}
 
 // Err returns the error of the first invalid op added, or nil. It wraps
 // ErrInvalidKey, ErrValueTooLarge or ErrBatchTooLarge.
-func (b *Batch) Err() error { return b.err }
+func (b *Batch) Err() error {
+	if b == nil {
+		return nil
+	}
+	return b.err
+}
 
 // Ops returns the batch's ops in order, for Store implementations (such as a
 // database adapter) that apply them one by one. The slice and the values
 // belong to the Batch: do not modify them.
-func (b *Batch) Ops() []Op { return b.ops }
+func (b *Batch) Ops() []Op {
+	if b == nil {
+		return nil
+	}
+	return b.ops
+}
 
 // Reset empties the batch, clearing Err, so it can be reused.
 func (b *Batch) Reset() {

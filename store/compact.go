@@ -123,9 +123,10 @@ func (f *File) writeSnapshot(baseSeq uint64) (lf logFile, size int64, seq uint64
 		return nil, 0, 0, false, fmt.Errorf("store: create %s: %w", tmp, err)
 	}
 	lf = f.wrap(file)
+	tmpFile := lf // the named result is nil on most error returns
 	defer func() {
 		if err != nil && !installed && !errors.Is(err, errCrashHook) {
-			lf.Close()
+			tmpFile.Close()
 			os.Remove(tmp)
 		}
 	}()
@@ -199,7 +200,7 @@ func (f *File) writeSnapshot(baseSeq uint64) (lf logFile, size int64, seq uint64
 		return lf, off, seq, true, err
 	}
 	f.st.syncs.Add(1)
-	if err := syncDir(f.dir); err != nil {
+	if err := f.syncDir(); err != nil {
 		return lf, off, seq, true, fmt.Errorf("store: sync directory %s: %w", f.dir, err)
 	}
 	if err := step("dirsynced"); err != nil {

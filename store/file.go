@@ -114,6 +114,14 @@ type hooks struct {
 	wrap         func(logFile) logFile
 	beforeCommit func(requests int)
 	compactStep  func(step string) error
+	syncDir      func(dir string) error
+}
+
+func (f *File) syncDir() error {
+	if h := f.opts.hooks.syncDir; h != nil {
+		return h(f.dir)
+	}
+	return syncDir(f.dir)
 }
 
 func withHooks(h hooks) Option { return func(o *options) { o.hooks = h } }
@@ -543,17 +551,17 @@ func (f *File) Stats() Stats {
 	}
 	return Stats{
 		LastCompactionError: cerr,
-		Batches:          f.st.batches.Load(),
-		Records:          f.st.records.Load(),
-		RecordSyncs:      f.st.recordSyncs.Load(),
-		Syncs:            f.st.syncs.Load(),
-		BytesWritten:     f.st.bytes.Load(),
-		Compactions:      f.st.compactions.Load(),
-		CompactionErrors: f.st.compactionErrors.Load(),
-		TruncatedBytes:   f.st.truncatedBytes.Load(),
-		FileSize:         f.st.fileSize.Load(),
-		SnapshotSize:     f.st.snapSize.Load(),
-		Keys:             keys,
-		LiveBytes:        live,
+		Batches:             f.st.batches.Load(),
+		Records:             f.st.records.Load(),
+		RecordSyncs:         f.st.recordSyncs.Load(),
+		Syncs:               f.st.syncs.Load(),
+		BytesWritten:        f.st.bytes.Load(),
+		Compactions:         f.st.compactions.Load(),
+		CompactionErrors:    f.st.compactionErrors.Load(),
+		TruncatedBytes:      f.st.truncatedBytes.Load(),
+		FileSize:            f.st.fileSize.Load(),
+		SnapshotSize:        f.st.snapSize.Load(),
+		Keys:                keys,
+		LiveBytes:           live,
 	}
 }

@@ -110,6 +110,9 @@ func readLog(t testing.TB, dir string) []byte {
 // releases the lock, without waiting or cleaning up.
 func (f *File) abandon() {
 	f.closed.Store(true)
+	f.mu.Lock()
+	f.closing = true
+	f.mu.Unlock()
 	f.commitMu.Lock()
 	defer f.commitMu.Unlock()
 	if f.log != nil {

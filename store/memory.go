@@ -60,7 +60,7 @@ func (m *Memory) Write(ctx context.Context, b *Batch) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.idx.apply(b.ops)
+	m.idx.apply(b.Ops())
 	return nil
 }
 

@@ -200,7 +200,7 @@ func TestFileZeroedSectorInMiddle(t *testing.T) {
 
 // compactedLog returns a log whose snapshot holds the state after bs,
 // followed by two log records.
-func compactedLog(t *testing.T, bs ...*Batch) (data []byte, snapEnd int64, want state) {
+func compactedLog(t testing.TB, bs ...*Batch) (data []byte, snapEnd int64, want state) {
 	dir := t.TempDir()
 	f := mustOpen(t, dir, WithCompactAfter(0))
 	want = state{}

@@ -25,7 +25,7 @@ type Store interface {
 	// Write applies b atomically: after a crash, either all of its puts and
 	// deletes are visible or none. When Write returns nil the batch is
 	// durable. Later ops in b override earlier ones on the same key. An empty
-	// batch is a no-op (it costs no sync). A batch whose Err is not nil is
+	// (or nil) batch is a no-op (it costs no sync). A batch whose Err is not nil is
 	// refused whole with that error.
 	//
 	// When Write returns an error the batch is not visible to later reads
