@@ -105,8 +105,9 @@ func TestClampFeeRate(t *testing.T) {
 	// (weight/4 rounded up) for every weight relay policy allows; 250 sat/kw
 	// does not.
 	for weight := int64(250); weight <= 400_000; weight++ {
-		vsize := (weight + 3) / 4
-		require.GreaterOrEqual(t, int64(chain.FeeRateFloor.FeeForWeight(weight)), vsize, "weight %d", weight)
+		if vsize := (weight + 3) / 4; int64(chain.FeeRateFloor.FeeForWeight(weight)) < vsize {
+			t.Fatalf("weight %d: fee %v below %d sat", weight, chain.FeeRateFloor.FeeForWeight(weight), vsize)
+		}
 	}
 	require.Less(t, int64(wire.SatPerKWeight(250).FeeForWeight(401)), int64(101))
 }

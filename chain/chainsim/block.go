@@ -270,10 +270,14 @@ func (c *Chain) checkBlockTxs(txs []*btcwire.MsgTx) (int64, *RejectError) {
 }
 
 // missing explains why op, spent by input j, is not a coin: spent by a
-// confirmed transaction, or unknown. The caller holds mu.
+// confirmed transaction, an output of a mempool transaction (when a block
+// is checked), or unknown. The caller holds mu.
 func (c *Chain) missing(op btcwire.OutPoint, j int) *RejectError {
 	if s, ok := c.spends[op]; ok {
 		return reject(chain.ErrDoubleSpend, j, "spends %v, already spent by %s in block %d", op, s, c.txs[s].height)
+	}
+	if _, ok := c.pool.txs[op.Hash]; ok {
+		return reject(chain.ErrMissingInput, j, "spends %v of mempool transaction %s, which is not in the block before it", op, op.Hash)
 	}
 	if _, ok := c.txs[op.Hash]; ok {
 		return reject(chain.ErrMissingInput, j, "spends %v: transaction %s is confirmed but has no such unspent output", op, op.Hash)

@@ -138,3 +138,60 @@ func TestDeterministic(t *testing.T) {
 	require.Equal(t, run(chainsim.WithSeed([32]byte{1})), run(chainsim.WithSeed([32]byte{1})))
 	require.NotEqual(t, run(), run(chainsim.WithSeed([32]byte{1})), "another seed, other keys")
 }
+
+func TestMineRespectsBlockWeight(t *testing.T) {
+	c := chainsim.New()
+	values := make([]btcutil.Amount, 11)
+	for i := range values {
+		values[i] = 200_000
+	}
+	coins := faucetAnyone(t, c, values...)
+	// Eleven transactions of about 390,000 weight units each: ten fit in
+	// a block, the eleventh waits for the next.
+	var txs []*btcwire.MsgTx
+	for i := range coins {
+		tx := spendAnyone(coins[i:i+1], 100_000)
+		tx.TxOut[0].PkScript = make([]byte, 97_000)
+		require.Less(t, weight(tx), int64(chainsim.MaxStandardTxWeight))
+		txs = append(txs, tx)
+	}
+	require.NoError(t, c.Broadcast(ctx, txs...))
+	_, err := c.Mine(ctx, 1)
+	require.NoError(t, err)
+	blk, _ := c.Block(c.Height())
+	require.Len(t, blk.Transactions, 11, "coinbase and ten")
+	require.LessOrEqual(t, weight(blk.Transactions[0])+func() int64 {
+		var w int64
+		for _, tx := range blk.Transactions[1:] {
+			w += weight(tx)
+		}
+		return w
+	}(), int64(chainsim.MaxBlockWeight))
+	require.Equal(t, 0, c.Confirmations(txs[10].TxHash()), "FIFO: the last one waits")
+	_, err = c.Mine(ctx, 1)
+	require.NoError(t, err)
+	require.Equal(t, 1, c.Confirmations(txs[10].TxHash()))
+
+	// Too heavy for the mempool.
+	more := faucetAnyone(t, c, 200_000)
+	heavy := spendAnyone(more, 100_000)
+	heavy.TxOut[0].PkScript = make([]byte, 101_000)
+	requireReject(t, c.Broadcast(ctx, heavy), chain.ErrInvalidTx, heavy.TxHash())
+}
+
+func TestMineTxExplainsMempoolParent(t *testing.T) {
+	c := chainsim.New()
+	coins := faucetAnyone(t, c, 10_000)
+	parent := spendAnyone(coins, 9000)
+	child := spendAnyone([]btcwire.OutPoint{op(parent, 0)}, 8000)
+	require.NoError(t, c.Broadcast(ctx, parent, child))
+	_, err := c.MineTx(ctx, child)
+	rej := requireReject(t, err, chain.ErrMissingInput, child.TxHash())
+	require.Contains(t, rej.Reason, "mempool transaction")
+	_, err = c.MineTx(ctx, parent, child)
+	require.NoError(t, err)
+	_, err = c.MineTx(ctx, parent)
+	requireReject(t, err, chain.ErrInvalidTx, parent.TxHash())
+
+	require.Panics(t, func() { chainsim.New(chainsim.WithStartHeight(chainsim.MaxStartHeight + 1)) })
+}

@@ -1,6 +1,7 @@
 package chainsim
 
 import (
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"sync"
@@ -31,6 +32,11 @@ const (
 // is not given: high enough that lock times relative to the start never
 // need a negative height.
 const DefaultStartHeight = 100
+
+// MaxStartHeight is the highest start height New accepts, so that block
+// timestamps (StartTime + 600 s per block) fit the header's 32 bits for
+// the next million blocks.
+const MaxStartHeight = 3_000_000
 
 // DefaultFeeRate is what EstimateFeeRate answers until SetFeeRate is
 // called: 2500 sat/kw (10 sat/vbyte).
@@ -88,6 +94,11 @@ type Chain struct {
 	extraNonce uint64
 }
 
+var (
+	_ chain.Broadcaster  = (*Chain)(nil)
+	_ chain.FeeEstimator = (*Chain)(nil)
+)
+
 // Option configures New.
 type Option func(*options)
 
@@ -98,7 +109,7 @@ type options struct {
 }
 
 // WithStartHeight sets the height of the chain's first block (default
-// DefaultStartHeight).
+// DefaultStartHeight, at most MaxStartHeight).
 func WithStartHeight(h uint32) Option { return func(o *options) { o.startHeight = h } }
 
 // WithMinRelayFeeRate sets the minimum fee rate the mempool requires of a
@@ -126,11 +137,15 @@ const (
 // New returns a chain holding one block, at the start height, whose
 // coinbase gives the faucet its coins. That block stands for all the
 // history before it: its coinbase counts as mature and it cannot be
-// reorganised away.
+// reorganised away. New panics if the start height is above
+// MaxStartHeight, a mistake in the test.
 func New(opts ...Option) *Chain {
 	o := options{startHeight: DefaultStartHeight, minRelay: chain.FeeRateFloor}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.startHeight > MaxStartHeight {
+		panic(fmt.Sprintf("chainsim: start height %d above MaxStartHeight", o.startHeight))
 	}
 	if o.rand == nil {
 		o.rand = rand.NewChaCha8([32]byte{})

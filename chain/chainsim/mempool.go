@@ -3,6 +3,7 @@ package chainsim
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/btcsuite/btcd/btcutil"
@@ -291,8 +292,11 @@ func (c *Chain) checkFees(cands []*candidate) *RejectError {
 	}
 	for _, k := range order {
 		if rej, ok := waiting[k]; ok {
-			if k < len(cands)-1 {
-				rej.Reason += "; no descendant in the package pays enough for it"
+			for _, later := range cands[k+1:] {
+				if slices.Contains(later.pkgParents, k) {
+					rej.Reason += "; no descendant in the package pays enough for it"
+					break
+				}
 			}
 			return rej
 		}

@@ -73,6 +73,9 @@ func TestFundChannelThenSpendWithBothKeys(t *testing.T) {
 		s.SetWitness(0, wit)
 		return s.Tx
 	}
+	// The engine agrees directly, outside the chain.
+	direct := scripttest.ForTx(closeTx(local, remote), map[btcwire.OutPoint]*btcwire.TxOut{fundingOutPoint: fundingOut})
+	require.NoError(t, direct.ExecuteAll())
 	forged := closeTx(local, scripttest.Key("mallory"))
 	requireReject(t, c.Broadcast(ctx, forged), chain.ErrScript, forged.TxHash())
 	coop := closeTx(local, remote)
