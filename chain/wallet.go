@@ -31,7 +31,9 @@ type Input struct {
 type FundRequest struct {
 	// Outputs are the outputs to pay, in this order, at indexes
 	// 0..len(Outputs)-1 of the funded transaction. A funding output's
-	// index is therefore known before anything is signed.
+	// index is therefore known before anything is signed. Outputs may be
+	// empty (a CPFP child spending an anchor): the change output is then
+	// the transaction's only output.
 	Outputs []*btcwire.TxOut
 	// Inputs are inputs the caller signs, in this order, at indexes
 	// 0..len(Inputs)-1; the wallet's own inputs follow them. This keeps
@@ -71,8 +73,8 @@ type Funded struct {
 //
 // FundPsbt locks the inputs it selects, so that concurrent requests do
 // not spend the same coins, until ReleaseInputs is called or the
-// transaction spends them. All methods must be safe for concurrent use and may be called
-// from inside Listener and Confirmer callbacks.
+// transaction spends them. All methods must be safe for concurrent use
+// and may be called from inside Listener and Confirmer callbacks.
 type Wallet interface {
 	// FundPsbt selects inputs of the wallet and adds a change output as
 	// needed, so that req's outputs are paid at req.FeeRate, and returns
