@@ -6,6 +6,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/lnkit/lnkit/wire"
+	"golang.org/x/crypto/chacha20poly1305"
 )
 
 // A sealer builds packets for one hop the way a sender would, from keys
@@ -19,6 +20,7 @@ type sealer struct {
 	pathKey *btcec.PublicKey // nil outside blinded routes
 	ss      [32]byte         // the secret the hop derives
 	rho, mu [32]byte
+	rhoPath [32]byte // the recipient data key, with a path key
 }
 
 // scalarKey returns the private key whose scalar is the hash of seed.
@@ -39,22 +41,38 @@ func testECDH(k *btcec.PrivateKey, p *btcec.PublicKey) [32]byte {
 }
 
 // newSealer prepares packets for node with the ephemeral key of seed
-// ephSeed. With blinded, the packet comes with a path key (an onion
-// message, or a payment inside a blinded route): the hop then decrypts
-// with its blinded key, BlindedPrivateKey(node, path key).
-func newSealer(node *btcec.PrivateKey, ephSeed string, blinded bool) *sealer {
+// ephSeed. With a pathKey, the packet comes with it (an onion message, or
+// a payment inside a blinded route): the hop then decrypts with its
+// blinded key, BlindedPrivateKey(node, pathKey), and the sealer can also
+// encrypt recipient data for the hop.
+func newSealer(node *btcec.PrivateKey, ephSeed string, pathKey *btcec.PublicKey) *sealer {
 	e := scalarKey(ephSeed)
-	s := &sealer{eph: wire.NewPoint(e.PubKey())}
+	s := &sealer{eph: wire.NewPoint(e.PubKey()), pathKey: pathKey}
 	target := node.PubKey()
-	if blinded {
-		s.pathKey = scalarKey(ephSeed + " path").PubKey()
-		target = BlindedPrivateKey(node, s.pathKey).PubKey()
+	if pathKey != nil {
+		target = BlindedPrivateKey(node, pathKey).PubKey()
+		ssPath := testECDH(node, pathKey)
+		s.rhoPath = generateKey(keyTypeRho, &ssPath)
 	}
 	// The sender's side of the ECDH: e·(the hop's key).
 	s.ss = testECDH(e, target)
 	s.rho = generateKey(keyTypeRho, &s.ss)
 	s.mu = generateKey(keyTypeMu, &s.ss)
 	return s
+}
+
+// testPathKey returns a path key for tests.
+func testPathKey(seed string) *btcec.PublicKey { return scalarKey(seed + " path").PubKey() }
+
+// sealRecipient encrypts an encrypted_data_tlv stream for the hop, as the
+// creator of a blinded path does (BOLT 4 "Route Blinding"): the result is
+// the hop's encrypted_recipient_data.
+func (s *sealer) sealRecipient(plain []byte) []byte {
+	aead, err := chacha20poly1305.New(s.rhoPath[:])
+	if err != nil {
+		panic(err) // the key is 32 bytes
+	}
+	return aead.Seal(nil, make([]byte, chacha20poly1305.NonceSize), plain, nil)
 }
 
 // encrypt returns plain encrypted with the hop's rho stream, as the
@@ -86,7 +104,7 @@ func (s *sealer) message(hopPayloads []byte) *wire.OnionMessage {
 // by the sealer from the same payload peel to the same payload.
 func TestSealerMatchesProcessor(t *testing.T) {
 	node := scalarKey("sealer node")
-	s := newSealer(node, "sealer eph", false)
+	s := newSealer(node, "sealer eph", nil)
 	plain := make([]byte, HopPayloadsSize)
 	copy(plain, []byte{0x04, 0x02, 0x02, 0x01, 0x01}) // length 4: amt_to_forward 1
 	pkt := s.packet(s.encrypt(plain), []byte("assoc"))
