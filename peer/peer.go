@@ -33,7 +33,8 @@ var (
 	ErrPingTimeout = errors.New("peer: ping timed out")
 	// ErrPingFlood means the peer sent more pings per 30 seconds than
 	// Config.PingRateLimit allows (BOLT 1 lets a node fail a peer that
-	// pings "significantly in excess of one ping per 30-second period").
+	// pings "significantly in excess of one ping per 30-second period"),
+	// or kept pinging while it did not read the pongs we owe it.
 	ErrPingFlood = errors.New("peer: too many pings")
 	// ErrUnexpectedPong means a pong answered no ping of ours, or had a
 	// length other than the num_pong_bytes we asked for (BOLT 1 lets the

@@ -127,3 +127,46 @@ func TestPeerPingLimit(t *testing.T) {
 	require.ErrorIs(t, err, ErrTooManyPings)
 	require.NoError(t, p.Err())
 }
+
+// TestPeerOwedPongs checks that the reader never blocks on writing a pong:
+// a remote that completes init, stops reading and keeps pinging is failed
+// with ErrPingFlood once maxOwedPongs pongs are owed, instead of stalling
+// our reader behind a write that cannot finish.
+func TestPeerOwedPongs(t *testing.T) {
+	checkGoroutines(t)
+	cfg := testConfig(testKey("b"))
+	cfg.PingRateLimit = 1 << 30
+	c1, c2 := net.Pipe()
+	defer c1.Close()
+	res := make(chan peerResult, 1)
+	go func() {
+		p, err := AcceptConn(context.Background(), c2, cfg)
+		res <- peerResult{p, err}
+	}()
+	tr, err := Initiate(context.Background(), c1, HandshakeConfig{NodeKey: testKey("raw")}, testKey("b").PubKey())
+	require.NoError(t, err)
+	go tr.WriteMessage(&wire.Init{})
+	_, err = tr.ReadMessage() // their init; then never read again
+	require.NoError(t, err)
+	r := <-res
+	require.NoError(t, r.err)
+	p := r.p
+	defer p.Close()
+
+	// A reader that blocked on its pong would stop reading our pings; the
+	// deadline turns that into a failed write instead of a hung test.
+	c1.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	sent := 0
+	for ; sent < 2*maxOwedPongs; sent++ {
+		if tr.WriteMessage(&wire.Ping{NumPongBytes: 8}) != nil {
+			break // the peer closed the connection, or stopped reading
+		}
+	}
+	select {
+	case <-p.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("peer still up after %d unanswerable pings", sent)
+	}
+	require.ErrorIs(t, p.Err(), ErrPingFlood)
+	require.Greater(t, sent, maxOwedPongs, "the reader kept reading pings")
+}
