@@ -230,8 +230,32 @@ type Machine struct {
 	stfuInitiator                 bool // we sent stfu with initiator=1
 	remoteStfuInitiator           bool // the peer's stfu had initiator=1
 
+	// points caches this node's latest two per-commitment points: the
+	// next point sent in revoke_and_ack is the point of the next local
+	// commitment.
+	points [2]struct {
+		n  uint64
+		pt *btcec.PublicKey
+	}
+
 	// out collects the current step's results.
 	out stepOut
+}
+
+// localPoint returns this node's per-commitment point n, derived once.
+func (m *Machine) localPoint(n uint64) (*btcec.PublicKey, error) {
+	for _, c := range m.points {
+		if c.pt != nil && c.n == n {
+			return c.pt, nil
+		}
+	}
+	pt, err := m.cfg.Secrets.Point(n)
+	if err != nil {
+		return nil, fmt.Errorf("channel: per-commitment point %d: %w", n, err)
+	}
+	m.points[0] = m.points[1]
+	m.points[1].n, m.points[1].pt = n, pt
+	return pt, nil
 }
 
 // stepOut is what one input produces, before it becomes an action list.
@@ -527,9 +551,9 @@ func (m *Machine) buildCommitment(owner Side, spec commitSpec, st *State) (*Comm
 	var err error
 	switch {
 	case owner == Local:
-		point, err = m.cfg.Secrets.Point(spec.number)
+		point, err = m.localPoint(spec.number)
 		if err != nil {
-			return nil, fmt.Errorf("channel: per-commitment point %d: %w", spec.number, err)
+			return nil, err
 		}
 	case spec.number == m.remote.number:
 		point = m.remotePoint

@@ -105,9 +105,9 @@ func (m *Machine) receiveCommitSig(ctx context.Context, msg *wire.CommitmentSign
 	if err != nil {
 		return nil, fmt.Errorf("channel: per-commitment secret %d: %w", m.local.number, err)
 	}
-	next, err := m.cfg.Secrets.Point(spec.number + 1)
+	next, err := m.localPoint(spec.number + 1)
 	if err != nil {
-		return nil, fmt.Errorf("channel: per-commitment point %d: %w", spec.number+1, err)
+		return nil, err
 	}
 
 	for _, e := range m.log {

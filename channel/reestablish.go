@@ -178,9 +178,9 @@ func (m *Machine) resendRevoke() error {
 	if err != nil {
 		return fmt.Errorf("channel: per-commitment secret %d: %w", m.local.number-1, err)
 	}
-	next, err := m.cfg.Secrets.Point(m.local.number + 1)
+	next, err := m.localPoint(m.local.number + 1)
 	if err != nil {
-		return fmt.Errorf("channel: per-commitment point %d: %w", m.local.number+1, err)
+		return err
 	}
 	m.out.sends = append(m.out.sends, &wire.RevokeAndAck{ChannelID: m.id, PerCommitmentSecret: secret, NextPerCommitmentPoint: wire.NewPoint(next)})
 	return nil
