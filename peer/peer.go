@@ -81,6 +81,11 @@ type Peer struct {
 	pingsQueued int            // Ping calls whose ping the writer has not reached
 	pongsOwed   []uint16       // num_pong_bytes of the peer's pings not yet answered
 	pongsSpare  []uint16       // writer's second buffer for pongsOwed
+	// pongsUnwritten counts the pongs owed that the writer has not
+	// written yet, in pongsOwed or in its current batch. pongsDrained,
+	// if not nil, is closed by the writer when it reaches zero.
+	pongsUnwritten int
+	pongsDrained   chan struct{}
 
 	// pongReady wakes the writer when the reader owes a pong.
 	pongReady chan struct{}

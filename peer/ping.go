@@ -118,6 +118,7 @@ func (p *Peer) owePong(n uint16) error {
 		return fmt.Errorf("%w: %d pongs owed that the peer does not read", ErrPingFlood, maxOwedPongs)
 	}
 	p.pongsOwed = append(p.pongsOwed, n)
+	p.pongsUnwritten++
 	p.mu.Unlock()
 	select {
 	case p.pongReady <- struct{}{}:
@@ -141,8 +142,42 @@ func (p *Peer) writePongs() error {
 	}
 	p.mu.Lock()
 	p.pongsSpare = owed[:0]
+	p.pongsUnwritten -= len(owed)
+	if p.pongsUnwritten == 0 && p.pongsDrained != nil {
+		close(p.pongsDrained)
+		p.pongsDrained = nil
+	}
 	p.mu.Unlock()
 	return nil
+}
+
+// drainPongs waits, on the reader goroutine, until the writer has sent
+// every pong owed, or warningTimeout passes. The reader calls it before the
+// warning that ends a connection for a protocol violation, so that the
+// pings the peer sent before the violation are still answered.
+func (p *Peer) drainPongs() {
+	p.mu.Lock()
+	if p.pongsUnwritten == 0 {
+		p.mu.Unlock()
+		return
+	}
+	drained := make(chan struct{})
+	p.pongsDrained = drained
+	p.mu.Unlock()
+	t := time.NewTimer(warningTimeout)
+	defer t.Stop()
+	select {
+	case <-drained:
+	case <-t.C:
+	case <-p.done:
+	}
+}
+
+// warn sends, from the reader goroutine, the warning that precedes the
+// close of the connection for a protocol violation, after the pongs owed.
+func (p *Peer) warn(text string) {
+	p.drainPongs()
+	sendWarning(p.tr, wire.ChannelID{}, text)
 }
 
 // pingLoop pings the peer every PingInterval and fails the connection if a

@@ -43,7 +43,7 @@ func (p *Peer) handle(b []byte) error {
 		} else {
 			err = fmt.Errorf("%w: %w", ErrMalformedMessage, err)
 		}
-		sendWarning(p.tr, wire.ChannelID{}, err.Error())
+		p.warn(err.Error())
 		return err
 	}
 	switch m := msg.(type) {
@@ -136,7 +136,7 @@ func (p *Peer) handlePing(m *wire.Ping) error {
 	p.pingsSeen = append(keep, now)
 	if len(p.pingsSeen) > p.cfg.PingRateLimit {
 		err := fmt.Errorf("%w: %d in %s", ErrPingFlood, len(p.pingsSeen), pingRateWindow)
-		sendWarning(p.tr, wire.ChannelID{}, err.Error())
+		p.warn(err.Error())
 		return err
 	}
 	if m.NumPongBytes > wire.MaxPongBytes {
