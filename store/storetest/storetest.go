@@ -261,8 +261,11 @@ func testSizeLimits(t *testing.T, su suite) {
 	}
 	maxKey := strings.Repeat("k", store.MaxKeySize)
 	big := make([]byte, store.MaxValueSize)
-	for i := range big {
+	for i := range 4096 {
 		big[i] = byte(i * 7)
+	}
+	for n := 4096; n < len(big); n *= 2 {
+		copy(big[n:], big[:n])
 	}
 	var b store.Batch
 	b.Put(maxKey, []byte("max key"))
