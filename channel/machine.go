@@ -139,9 +139,11 @@ type InitialState struct {
 	RemoteSig wire.Signature
 	// RemotePoint is the peer's first_per_commitment_point.
 	RemotePoint *btcec.PublicKey
-	// RemoteNextPoint is the peer's per-commitment point for commitment
-	// 1, from its channel_ready; nil until channel_ready arrives.
-	RemoteNextPoint *btcec.PublicKey
+	// LockIn says when the channel is usable.
+	LockIn LockIn
+	// Connected is set when the channel was opened on the current
+	// connection to the peer, which needs no channel_reestablish.
+	Connected bool
 }
 
 // phase is the Machine's life cycle stage.
@@ -230,6 +232,8 @@ type Machine struct {
 	stfuInitiator                 bool // we sent stfu with initiator=1
 	remoteStfuInitiator           bool // the peer's stfu had initiator=1
 
+	lock lockIn
+
 	// points caches this node's latest two per-commitment points: the
 	// next point sent in revoke_and_ack is the point of the next local
 	// commitment.
@@ -289,8 +293,12 @@ func NewMachine(cfg MachineConfig, init *InitialState) (*Machine, []Action, erro
 	m.remote = m.local
 	m.localSigs = CommitSigs{CommitSig: init.RemoteSig}
 	m.remotePoint = init.RemotePoint
-	m.remoteNextPoint = init.RemoteNextPoint
 	m.remoteSecrets = revocation.NewStore()
+	m.lock.LockIn = init.LockIn
+	m.height = init.LockIn.CreatedAt
+	if init.Connected {
+		m.conn = connUp
+	}
 
 	// Check the peer's signature of commitment 0 now: a channel must not
 	// start from a commitment this node cannot broadcast.
@@ -312,6 +320,7 @@ func NewMachine(cfg MachineConfig, init *InitialState) (*Machine, []Action, erro
 	m.out.dirty = true
 	m.monitorLocal(lc, lst)
 	m.monitorRemote(rc, rst)
+	m.checkLockIn()
 	return m, m.finish(), nil
 }
 

@@ -68,6 +68,10 @@ var (
 	// ErrInvalidFeeRate reports a fee rate outside the accepted bounds.
 	ErrInvalidFeeRate = errors.New("channel: fee rate out of bounds")
 
+	// ErrNotReady reports an HTLC offered before both sides sent
+	// channel_ready.
+	ErrNotReady = errors.New("channel: channel_ready not exchanged yet")
+
 	// ErrCorruptRecord reports a stored channel record that cannot be
 	// decoded.
 	ErrCorruptRecord = errors.New("channel: corrupt stored record")

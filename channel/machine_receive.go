@@ -44,6 +44,13 @@ func (m *Machine) ReceiveMessage(ctx context.Context, msg wire.Message) ([]Actio
 	case connReestablishing:
 		return m.violation("%v before channel_reestablish", msg.MsgType())
 	}
+	switch msg.(type) {
+	case *wire.UpdateAddHTLC, *wire.UpdateFulfillHTLC, *wire.UpdateFailHTLC, *wire.UpdateFailMalformedHTLC,
+		*wire.UpdateFee, *wire.CommitmentSigned, *wire.RevokeAndAck:
+		if !m.Ready() {
+			return m.violation("%v before channel_ready was exchanged", msg.MsgType())
+		}
+	}
 	switch msg := msg.(type) {
 	case *wire.UpdateAddHTLC:
 		return m.receiveAdd(msg)
@@ -68,21 +75,6 @@ func (m *Machine) ReceiveMessage(ctx context.Context, msg wire.Message) ([]Actio
 		return m.receiveStfu(msg)
 	}
 	return nil, fmt.Errorf("channel: %v is not a normal-operation message", msg.MsgType())
-}
-
-// receiveChannelReady takes the peer's second per-commitment point; a
-// repeated channel_ready (after reconnection) is ignored (BOLT 2).
-func (m *Machine) receiveChannelReady(msg *wire.ChannelReady) ([]Action, error) {
-	if m.remoteNextPoint != nil || m.remote.number > 0 {
-		return nil, nil
-	}
-	pt, err := msg.SecondPerCommitmentPoint.PublicKey()
-	if err != nil {
-		return m.violation("channel_ready: %v", err)
-	}
-	m.remoteNextPoint = pt
-	m.out.dirty = true
-	return m.finish(), nil
 }
 
 // Shutdown starts a cooperative close by sending shutdown with this node's
@@ -208,9 +200,16 @@ func (m *Machine) receiveStfu(msg *wire.Stfu) ([]Action, error) {
 // FulfillDeadline blocks before its cltv_expiry (BOLT 2 "cltv_expiry_delta
 // Selection"): both must then be resolved on chain.
 func (m *Machine) BlockHeight(height uint32) []Action {
-	m.height = height
+	if height != m.height {
+		m.height = height
+		m.out.dirty = true
+	}
 	if m.phase == phaseFailed {
-		return nil
+		return m.finish()
+	}
+	m.checkLockIn()
+	if m.phase == phaseFailed {
+		return m.finish()
 	}
 	for _, h := range m.htlcs {
 		switch {
@@ -227,7 +226,7 @@ func (m *Machine) BlockHeight(height uint32) []Action {
 			return m.finish()
 		}
 	}
-	return nil
+	return m.finish()
 }
 
 // Fail fails the channel on the host's decision (a force close): it sends

@@ -37,6 +37,9 @@ func (m *Machine) AddHTLC(a *AddHTLC) (uint64, []Action, error) {
 	if err := m.ready(); err != nil {
 		return 0, nil, err
 	}
+	if !m.Ready() {
+		return 0, nil, ErrNotReady
+	}
 	if m.localShutdown != nil || m.remoteShutdown != nil {
 		return 0, nil, ErrShuttingDown
 	}

@@ -166,6 +166,15 @@ func (m *Machine) encodeHead() []byte {
 			b = appendVar(b, sd.ScriptPubKey)
 		}
 	}
+	l := &m.lock
+	b = wire.AppendU32(b, l.MinDepth)
+	b = wire.AppendU32(b, l.CreatedAt)
+	b = appendSCID(b, l.Alias)
+	b = appendSCID(b, l.remoteAlias)
+	b = appendBool(b, l.localReady)
+	b = appendBool(b, l.remoteReady)
+	b = wire.AppendU32(b, l.fundingHeight)
+	b = wire.AppendU32(b, l.fundingIndex)
 	n := 0
 	for _, e := range m.log {
 		if e.origin == Local || e.stage != stageProposed {
@@ -194,6 +203,22 @@ func (m *Machine) encodeHead() []byte {
 		}
 	}
 	return b
+}
+
+func appendSCID(b []byte, s *wire.ShortChannelID) []byte {
+	b = appendBool(b, s != nil)
+	if s != nil {
+		b = wire.AppendU64(b, s.ToUint64())
+	}
+	return b
+}
+
+func (d *decoder) scid() *wire.ShortChannelID {
+	if !d.bool() {
+		return nil
+	}
+	s := wire.NewShortChannelIDFromUint64(d.u64())
+	return &s
 }
 
 func appendAttribution(b []byte, a *wire.AttributionData) []byte {
@@ -370,6 +395,15 @@ func (m *Machine) decodeHead(b []byte) error {
 			*sd = &wire.Shutdown{ChannelID: m.id, ScriptPubKey: d.varBytes()}
 		}
 	}
+	l := &m.lock
+	l.MinDepth = d.u32()
+	l.CreatedAt = d.u32()
+	l.Alias = d.scid()
+	l.remoteAlias = d.scid()
+	l.localReady = d.bool()
+	l.remoteReady = d.bool()
+	l.fundingHeight = d.u32()
+	l.fundingIndex = d.u32()
 	n := d.u32()
 	if err := d.err(); err != nil {
 		return err

@@ -130,6 +130,10 @@ func (m *Machine) receiveReestablish(ctx context.Context, msg *wire.ChannelReest
 	}
 
 	m.conn = connUp
+	if L == 0 && nc == 1 && m.lock.localReady {
+		// Nothing committed yet: channel_ready may have been lost.
+		m.out.sends = append(m.out.sends, m.channelReady())
+	}
 	if resendRevoke && !m.revokeAfterSig {
 		if err := m.resendRevoke(); err != nil {
 			return nil, err

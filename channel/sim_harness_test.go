@@ -227,6 +227,10 @@ type pairOpts struct {
 	feeRate     wire.SatPerKWeight
 	constraints Constraints
 	policy      Policy
+	lockIn      LockIn
+	// reestablishFirst starts the channel disconnected, so that the first
+	// exchange is channel_reestablish.
+	reestablishFirst bool
 }
 
 func defaultConstraints(funding btcutil.Amount) Constraints {
@@ -274,8 +278,6 @@ func newSimPair(t testing.TB, o pairOpts) *simPair {
 	aBal, bBal := total-o.push, o.push
 	a0, _ := aSec.Point(0)
 	b0, _ := bSec.Point(0)
-	a1, _ := aSec.Point(1)
-	b1, _ := bSec.Point(1)
 	ctx := context.Background()
 	// Each signs the other's commitment 0.
 	sign0 := func(p *Params, s Signer, st *State, theirPoint *btcec.PublicKey) wire.Signature {
@@ -306,10 +308,13 @@ func newSimPair(t testing.TB, o pairOpts) *simPair {
 		n.flush()
 		return n
 	}
-	sp.a = mk("alice", acfg, &InitialState{LocalBalance: aBal, RemoteBalance: bBal, FeeRate: o.feeRate, RemoteSig: sigForA, RemotePoint: b0, RemoteNextPoint: b1})
-	sp.b = mk("bob", bcfg, &InitialState{LocalBalance: bBal, RemoteBalance: aBal, FeeRate: o.feeRate, RemoteSig: sigForB, RemotePoint: a0, RemoteNextPoint: a1})
+	sp.a = mk("alice", acfg, &InitialState{LocalBalance: aBal, RemoteBalance: bBal, FeeRate: o.feeRate, RemoteSig: sigForA, RemotePoint: b0, LockIn: o.lockIn, Connected: !o.reestablishFirst})
+	sp.b = mk("bob", bcfg, &InitialState{LocalBalance: bBal, RemoteBalance: aBal, FeeRate: o.feeRate, RemoteSig: sigForB, RemotePoint: a0, LockIn: o.lockIn, Connected: !o.reestablishFirst})
 	sp.a.peer, sp.b.peer = sp.b, sp.a
-	sp.reconnect()
+	sp.connected = !o.reestablishFirst
+	if o.reestablishFirst {
+		sp.reconnect()
+	}
 	sp.settle()
 	return sp
 }
