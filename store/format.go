@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"slices"
 )
 
 // The File format, version 1. All integers are little-endian.
@@ -152,6 +153,7 @@ func uvarintLen(x uint64) int {
 // buf. off is the file offset the record will be written at (it decides
 // which bytes share a disk sector).
 func appendRecord(buf []byte, off int64, seq uint64, batches [][]Op) []byte {
+	buf = slices.Grow(buf, recOverhead+opsPayloadSize(batches))
 	start := len(buf)
 	buf = append(buf, make([]byte, recHeaderSize)...)
 	count := 0
