@@ -20,8 +20,8 @@ type Processor struct {
 	replay  ReplayChecker
 }
 
-// NewProcessor returns a Processor for the node key. The key is used only
-// through wire.NodeKey, so an HSM can hold it; a *wire.PrivateNodeKey is
+// NewProcessor returns a Processor for the node key, which must not be
+// nil. The key is used only through wire.NodeKey, so an HSM can hold it; a *wire.PrivateNodeKey is
 // recognised and peeled on a faster path (see the package documentation
 // for what that path computes in variable time).
 //
