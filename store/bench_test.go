@@ -24,6 +24,13 @@ import (
 //     fsync, rename, fsync the directory).
 //   - BenchmarkFileOpen (recover a log of small records) is bounded below
 //     by BenchmarkFloorReadFile (read the same file whole).
+//
+// Measured on the development machine (2 shared cores, ext4 on a virtual
+// disk; the disk's latency drifts, so compare within a run): FileWrite
+// 0.84 to 1.09 x-floor interleaved (about 400 µs a batch, 1 fsync/batch,
+// 19 allocs); WriteParallel 0.12 fsyncs/batch; Compact of 2.2 MB about
+// 2x FloorRewrite (19 ms against 9 ms); Open of a 7 MB log about 7x
+// FloorReadFile (110 to 220 MB/s), so a 300 MB store opens in seconds.
 
 func benchBatch(i int, value []byte) *Batch {
 	var b Batch
