@@ -106,14 +106,20 @@ func TestPeerPingLimit(t *testing.T) {
 			errs <- err
 		}()
 	}
-	outstanding := func() int {
+	// Wait until every ping is queued (or, the first, written and
+	// blocked): then all of them are reserved.
+	inFlight := func() int {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		return p.pingsQueued + len(p.pings)
+		return len(p.pings) + len(p.out)
 	}
-	require.Eventually(t, func() bool { return outstanding() == maxOutstandingPings },
+	require.Eventually(t, func() bool { return inFlight() == maxOutstandingPings },
 		10*time.Second, time.Millisecond)
-	_, err = p.Ping(context.Background(), 1)
+	// A bounded context, so that a broken limit fails the test instead
+	// of waiting for a pong that cannot come.
+	short, cancelShort := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelShort()
+	_, err = p.Ping(short, 1)
 	require.ErrorIs(t, err, ErrTooManyPings)
 	cancel()
 	wg.Wait()
@@ -123,7 +129,7 @@ func TestPeerPingLimit(t *testing.T) {
 	}
 	// The cancelled pings were queued, so they stay outstanding until
 	// their pongs come: the limit still holds.
-	_, err = p.Ping(context.Background(), 1)
+	_, err = p.Ping(short, 1)
 	require.ErrorIs(t, err, ErrTooManyPings)
 	require.NoError(t, p.Err())
 }
