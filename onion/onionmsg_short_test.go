@@ -16,7 +16,7 @@ import (
 func TestShortMessagePayloads(t *testing.T) {
 	node := scalarKey("short payloads node")
 	proc := newTestProcessor(node)
-	s := newSealer(node, "short payloads", true)
+	s := newSealer(node, "short payloads", testPathKey("short payloads"))
 	for _, size := range []int{0, 1, 2, 9, 16, 17, 31, 32} {
 		t.Run(fmt.Sprint(size), func(t *testing.T) {
 			// Plaintext all zero: a valid length of 0, then zeros.
@@ -39,7 +39,7 @@ func TestShortMessagePayloads(t *testing.T) {
 func TestMessagePayloadLengthNoWrap(t *testing.T) {
 	node := scalarKey("wrap node")
 	proc := newTestProcessor(node)
-	s := newSealer(node, "wrap", true)
+	s := newSealer(node, "wrap", testPathKey("wrap"))
 	prefixes := map[string][]byte{
 		"fd": {0xfd, 0x00, 0xfd},                                     // 3-byte length 253
 		"fe": {0xfe, 0x00, 0x01, 0x00, 0x00},                         // 5-byte length 2^16
@@ -64,7 +64,7 @@ func TestMessagePayloadLengthNoWrap(t *testing.T) {
 // are parsed: an empty payload, which then lacks encrypted_recipient_data.
 func TestShortestMessagePayloads(t *testing.T) {
 	node := scalarKey("shortest node")
-	s := newSealer(node, "shortest", true)
+	s := newSealer(node, "shortest", testPathKey("shortest"))
 	_, err := newTestProcessor(node).ProcessMessage(context.Background(), s.message(s.encrypt(make([]byte, MinMessagePayloadsSize))))
 	if !errors.Is(err, ErrInvalidBlinding) || errors.Is(err, ErrPacketSize) {
 		t.Fatalf("got %v, want a missing encrypted_recipient_data", err)

@@ -14,7 +14,7 @@ import (
 // with nil must refuse the second peel of a packet.
 func TestNilReplayCheckerDetectsReplays(t *testing.T) {
 	node := scalarKey("replay node")
-	s := newSealer(node, "replay", false)
+	s := newSealer(node, "replay", nil)
 	plain := make([]byte, HopPayloadsSize)
 	copy(plain, []byte{0x04, 0x02, 0x02, 0x01, 0x01})
 	pkt := s.packet(s.encrypt(plain), nil)
@@ -41,7 +41,7 @@ func TestNilReplayCheckerDetectsReplays(t *testing.T) {
 // off: the same packet peels every time.
 func TestNoReplayCheck(t *testing.T) {
 	node := scalarKey("no replay node")
-	s := newSealer(node, "no replay", false)
+	s := newSealer(node, "no replay", nil)
 	plain := make([]byte, HopPayloadsSize)
 	copy(plain, []byte{0x04, 0x02, 0x02, 0x01, 0x01})
 	pkt := s.packet(s.encrypt(plain), nil)
