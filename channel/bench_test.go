@@ -20,12 +20,26 @@ import (
 //     BenchmarkFloorTwoTermMSM) x 1.10. (The issue allows 4 base
 //     multiplications; localpubkey is not derived, see DeriveCommitmentKeys.)
 //   - BenchmarkCommitSign100Htlcs with GOMAXPROCS=1 (-cpu 1) <=
-//     101 x BenchmarkFloorECDSASignDistinct x 1.15: the 101 signatures of
-//     a commitment_signed are over 101 different digests. (Measured on the
-//     2-core CI machine: 4.15 ms against 101 x 36.1 us, 1.14x; against the
-//     same-digest BenchmarkFloorECDSASign it is 1.17x.) The remaining
-//     overhead is key derivation (about 5%), building the commitment and its
-//     HTLC transactions (about 3%) and the sighashes (about 1.5%). A batch
+//     101 x BenchmarkFloorECDSASign x 1.15: the goal as the issue set
+//     it, for the 101 signatures of a commitment_signed. It is not met.
+//     BenchmarkFloorECDSASignDistinct, which signs 101 different digests
+//     in turn as a commitment_signed does, was added as a second floor
+//     after the first measurement against FloorECDSASign gave 1.17x;
+//     against it the ratio is at the goal's edge. Both ratios are
+//     reported, and neither floor may be changed to meet the goal.
+//
+//     Measured with `go test -run=^$ -bench='CommitSign|FloorECDSASign'
+//     -cpu 1 -count 3` on the 2-core machine, load average about 2
+//     (medians): CommitSign100Htlcs 5.58 ms, FloorECDSASign 43.0 us
+//     (1.28x), FloorECDSASignDistinct 48.1 us (1.15x); a -count 5 run
+//     right after gave 1.31x and 1.14x. Under a load average of 5 to 9,
+//     CPU time per operation gave medians of 1.32x and 1.17x. The
+//     package before the hardening changes (802296a) measured the same in
+//     alternating runs (CommitSign100Htlcs 5.06 to 5.51 ms, against 4.80
+//     to 5.45 ms). An earlier measurement on a quiet machine had 4.15 ms,
+//     1.17x and 1.14x; its profile put the overhead beyond signing in key
+//     derivation (about 5%), building the commitment and its HTLC
+//     transactions (about 3%) and the sighashes (about 1.5%). A batch
 //     signer sharing inversions across the 101 signatures reached 0.81x,
 //     but it reimplemented ECDSA signing and RFC 6979 nonces, which is not
 //     worth the risk; signing goes through btcec's ecdsa.Sign.
@@ -65,9 +79,13 @@ func BenchmarkFloorECDSASign(b *testing.B) {
 }
 
 // BenchmarkFloorECDSASignDistinct signs 101 different digests in turn, as a
-// commitment with 100 HTLCs must. Signing one digest over and over (the
-// floor above) keeps more of the nonce derivation's work in cache, so this is
-// the fairer floor for the CommitSign benchmarks.
+// commitment with 100 HTLCs must. Per signature it measures slower than
+// signing one digest over and over (the floor above): about 3% in an earlier
+// measurement, 10 to 15% in the ones quoted above. The arithmetic is the
+// same; a likely cause, not established, is that with one digest the nonce
+// and so every data-dependent branch and table access of the base-point
+// multiplication repeat exactly. It is the CommitSign goal's second floor,
+// added after the first; see the goals above.
 func BenchmarkFloorECDSASignDistinct(b *testing.B) {
 	key := scripttest.Key("sign")
 	var digests [101][32]byte
