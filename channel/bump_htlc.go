@@ -62,7 +62,7 @@ func bumpHTLC(ctx context.Context, s Signer, c *Commitment, i int, remoteSig wir
 	if err != nil {
 		return nil, err
 	}
-	if !verifySig(remoteSig, digest[:], c.Keys.RemoteHTLCKey) {
+	if !verifyPeerSig(remoteSig, digest[:], c.Keys.RemoteHTLCKey) {
 		return nil, &SignatureError{HTLCIndex: i, HTLCID: h.ID, Err: ErrInvalidHTLCSig}
 	}
 

@@ -92,10 +92,18 @@ func NewLegacyClosingTx(p *Params, lc *LegacyClose) (*btcwire.MsgTx, error) {
 // first one first. Since the peer offers the signature, its
 // dust_limit_satoshis (p.Remote.DustLimit) removes outputs: lc.DustLimit,
 // lc.OmitLocal and lc.OmitRemote are ignored. A signature valid for
-// neither variant is ErrInvalidClosingSig.
+// neither variant, or not in low-S form (BOLT 2: refused like an invalid
+// one), is ErrInvalidClosingSig.
 func VerifyLegacyClose(p *Params, lc *LegacyClose, remoteSig wire.Signature) (*btcwire.MsgTx, error) {
-	if lc == nil {
-		return nil, fmt.Errorf("%w: nil proposal", ErrInvalidClose)
+	if p == nil || lc == nil {
+		return nil, fmt.Errorf("%w: nil parameters or proposal", ErrInvalidClose)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	ws, err := script.FundingScript(p.Local.Funding, p.Remote.Funding)
+	if err != nil {
+		return nil, err
 	}
 	var firstErr error
 	for _, omitRemote := range []bool{false, true} {
@@ -110,14 +118,19 @@ func VerifyLegacyClose(p *Params, lc *LegacyClose, remoteSig wire.Signature) (*b
 			}
 			continue
 		}
-		if err := VerifyFundingSpend(p, tx, remoteSig); err == nil {
+		digest, err := fundingSignRequest(p, tx, ws).Digest()
+		if err == nil && verifyPeerSig(remoteSig, digest, p.Remote.Funding) {
 			return tx, nil
-		} else if firstErr == nil {
-			firstErr = err
+		}
+		if firstErr == nil {
+			firstErr = ErrInvalidClosingSig
+			if err != nil {
+				firstErr = err
+			}
 		}
 	}
 	if errors.Is(firstErr, ErrInvalidClosingSig) {
-		return nil, fmt.Errorf("%w: closing_signed signs neither variant (BOLT 2: with all outputs, or without the sender's)", ErrInvalidClosingSig)
+		return nil, fmt.Errorf("%w: closing_signed is not a valid low-S signature of either variant (BOLT 2: with all outputs, or without the sender's)", ErrInvalidClosingSig)
 	}
 	return nil, firstErr
 }

@@ -77,7 +77,8 @@ func SignCommitment(ctx context.Context, s Signer, p *Params, c *Commitment) (*C
 // VerifyCommitSigs checks a received commitment_signed against this node's
 // commitment c (c.Owner must be Local): the commitment signature against
 // the peer's funding key and each HTLC signature, in output order, against
-// remote_htlcpubkey with the sighash type of the channel. Failures are
+// remote_htlcpubkey with the sighash type of the channel. A signature not
+// in low-S form fails like an invalid one (BOLT 2). Failures are
 // *SignatureError wrapping ErrInvalidCommitSig or ErrInvalidHTLCSig; a
 // wrong count is ErrHTLCSigCount. The signatures are checked in parallel on
 // up to GOMAXPROCS goroutines, all finished before it returns; with
@@ -101,7 +102,7 @@ func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *Commi
 			if err != nil {
 				return err
 			}
-			if !verifySig(sigs.CommitSig, digest, p.Remote.Funding) {
+			if !verifyPeerSig(sigs.CommitSig, digest, p.Remote.Funding) {
 				return &SignatureError{HTLCIndex: -1, Err: ErrInvalidCommitSig}
 			}
 			return nil
@@ -113,7 +114,7 @@ func VerifyCommitSigs(ctx context.Context, p *Params, c *Commitment, sigs *Commi
 		if err != nil {
 			return err
 		}
-		if !verifySig(sigs.HTLCSigs[i-1], digest[:], c.Keys.RemoteHTLCKey) {
+		if !verifyPeerSig(sigs.HTLCSigs[i-1], digest[:], c.Keys.RemoteHTLCKey) {
 			return &SignatureError{HTLCIndex: i - 1, HTLCID: h.ID, Err: ErrInvalidHTLCSig}
 		}
 		return nil

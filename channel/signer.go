@@ -285,7 +285,20 @@ func (m *MemorySigner) SignInput(ctx context.Context, req *SignRequest) (wire.Si
 	return wire.NewSignature(ecdsa.Sign(key, digest[:])), nil
 }
 
-// verifySig checks a compact signature over digest with pub.
+// verifyPeerSig checks a signature the peer sent: valid over digest for
+// pub, and with s in the lower half of the group order, since BOLT 2
+// (commitment_signed, closing_signed) refuses a signature "non-compliant
+// with LOW-S-standard rule" like an invalid one.
+func verifyPeerSig(sig wire.Signature, digest []byte, pub *btcec.PublicKey) bool {
+	var s btcec.ModNScalar
+	if s.SetByteSlice(sig[32:]) || s.IsOverHalfOrder() {
+		return false
+	}
+	return verifySig(sig, digest, pub)
+}
+
+// verifySig checks a compact signature over digest with pub. Either s or
+// its negation is accepted: witnessSig writes the low-S form.
 func verifySig(sig wire.Signature, digest []byte, pub *btcec.PublicKey) bool {
 	s, err := sig.ToECDSA()
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/lnkit/lnkit/script"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -131,5 +132,71 @@ func TestSerialSignerWaitHonoursContext(t *testing.T) {
 	var zero SerialSigner
 	if _, err := zero.SignInput(context.Background(), &SignRequest{}); !errors.Is(err, ErrInvalidParams) {
 		t.Fatalf("zero SerialSigner: %v", err)
+	}
+}
+
+// negateS returns sig with s replaced by n - s: as valid an ECDSA
+// signature as sig, but not in low-S form.
+func negateS(sig wire.Signature) wire.Signature {
+	var s btcec.ModNScalar
+	s.SetByteSlice(sig[32:])
+	s.Negate()
+	out := sig
+	s.PutBytesUnchecked(out[32:])
+	return out
+}
+
+// TestPeerSignaturesMustBeLowS: BOLT 2 refuses a commitment_signed or
+// closing_signed signature "non-compliant with LOW-S-standard rule" like
+// an invalid one. The high-S twins below verify as ECDSA signatures but
+// are refused.
+func TestPeerSignaturesMustBeLowS(t *testing.T) {
+	ctx := context.Background()
+	tc := newTestChannel(t, script.Anchors, 10_000_000)
+	aliceC, _, sigs, _ := signedPair(t, tc, tc.busyState())
+
+	high := *sigs
+	high.CommitSig = negateS(sigs.CommitSig)
+	digest, _ := fundingSignRequest(tc.alice, aliceC.Tx, aliceC.FundingScript).Digest()
+	if !verifySig(high.CommitSig, digest, tc.alice.Remote.Funding) {
+		t.Fatal("the negated signature should still verify as ECDSA")
+	}
+	if err := VerifyCommitSigs(ctx, tc.alice, aliceC, &high); !errors.Is(err, ErrInvalidCommitSig) {
+		t.Fatalf("high-S commitment signature: %v", err)
+	}
+	high = *sigs
+	high.HTLCSigs = append([]wire.Signature(nil), sigs.HTLCSigs...)
+	high.HTLCSigs[3] = negateS(sigs.HTLCSigs[3])
+	var se *SignatureError
+	if err := VerifyCommitSigs(ctx, tc.alice, aliceC, &high); !errors.As(err, &se) || se.HTLCIndex != 3 || !errors.Is(err, ErrInvalidHTLCSig) {
+		t.Fatalf("high-S HTLC signature: %v", err)
+	}
+	pre := tc.preimage(aliceC.HTLCs[3].PaymentHash)
+	f := &WalletFunding{Inputs: []WalletInput{walletCoin("low-s", 50_000)}, ChangeScript: changeScript, FeeRate: 1000}
+	if _, err := BumpHTLCTx(ctx, tc.aliceSig, aliceC, 3, high.HTLCSigs[3], pre, f); !errors.Is(err, ErrInvalidHTLCSig) {
+		t.Fatalf("high-S HTLC signature in a fee bump: %v", err)
+	}
+
+	lc := &LegacyClose{LocalScript: aliceClose, RemoteScript: bobClose, LocalBalance: 6_000_000_000, RemoteBalance: 4_000_000_000, Fee: 1000}
+	bobView := &LegacyClose{LocalScript: bobClose, RemoteScript: aliceClose, LocalBalance: 4_000_000_000, RemoteBalance: 6_000_000_000, Fee: 1000, DustLimit: tc.bob.Local.DustLimit}
+	tx, err := NewLegacyClosingTx(tc.bob, bobView)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bobSig, err := SignFundingSpend(ctx, tc.bobSig, tc.bob, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VerifyLegacyClose(tc.alice, lc, bobSig); err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyFundingSpend(tc.alice, tx, negateS(bobSig)); err != nil {
+		t.Fatal("the negated closing signature should still verify as ECDSA")
+	}
+	if _, err := VerifyLegacyClose(tc.alice, lc, negateS(bobSig)); !errors.Is(err, ErrInvalidClosingSig) {
+		t.Fatalf("high-S closing_signed: %v", err)
+	}
+	if _, err := VerifyLegacyClose(nil, lc, bobSig); !errors.Is(err, ErrInvalidClose) {
+		t.Fatalf("nil parameters: %v", err)
 	}
 }
