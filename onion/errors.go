@@ -74,6 +74,12 @@ type ProcessError struct {
 	OnionHash [32]byte
 	// Err is the cause; it wraps one of the sentinel errors.
 	Err error
+	// SharedSecret is the secret shared with the packet's origin, when
+	// the failure was found after the HMAC check (HasSharedSecret): the
+	// hop encrypts its failure message with it (NewFailure). Without it
+	// only update_fail_malformed_htlc can report the failure.
+	SharedSecret    [32]byte
+	HasSharedSecret bool
 }
 
 // Error implements error.

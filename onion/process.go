@@ -100,6 +100,14 @@ func (p *Processor) fail(pkt *Packet, opts *ProcessOptions, code FailureCode, er
 	return &ProcessError{Code: code, OnionHash: pkt.Hash(), Err: err}
 }
 
+// failShared is fail for an error found after the HMAC check, when the
+// shared secret is known and the failure can be encrypted for the origin.
+func (p *Processor) failShared(pkt *Packet, opts *ProcessOptions, ss *[32]byte, code FailureCode, err error) *ProcessError {
+	e := p.fail(pkt, opts, code, err)
+	e.SharedSecret, e.HasSharedSecret = *ss, true
+	return e
+}
+
 // parsePoint decodes a compressed point into an affine Jacobian point
 // without allocating.
 func parsePoint(p *wire.Point, out *btcec.JacobianPoint) bool {
@@ -193,10 +201,10 @@ func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, 
 		}
 		replayed, err := p.replay.CheckAndRecord(ctx, tag, expiry)
 		if err != nil {
-			return nil, p.fail(pkt, opts, CodeTemporaryNodeFailure, fmt.Errorf("onion: replay check: %w", err))
+			return nil, p.failShared(pkt, opts, &res.SharedSecret, CodeTemporaryNodeFailure, fmt.Errorf("onion: replay check: %w", err))
 		}
 		if replayed {
-			return nil, p.fail(pkt, opts, CodeTemporaryNodeFailure, ErrReplayedPacket)
+			return nil, p.failShared(pkt, opts, &res.SharedSecret, CodeTemporaryNodeFailure, ErrReplayedPacket)
 		}
 	}
 
@@ -208,17 +216,17 @@ func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, 
 
 	l, n, err := wire.DecodeBigSize(buf)
 	if err != nil {
-		return nil, p.fail(pkt, opts, CodeInvalidOnionPayload, fmt.Errorf("%w: payload length: %v", ErrInvalidPayload, err))
+		return nil, p.failShared(pkt, opts, &res.SharedSecret, CodeInvalidOnionPayload, fmt.Errorf("%w: payload length: %v", ErrInvalidPayload, err))
 	}
 	if !message && l < 2 {
 		// BOLT 4: length 0 was the legacy format, 1 is reserved.
-		return nil, p.fail(pkt, opts, CodeInvalidOnionPayload, fmt.Errorf("%w: reserved payload length %d", ErrInvalidPayload, l))
+		return nil, p.failShared(pkt, opts, &res.SharedSecret, CodeInvalidOnionPayload, fmt.Errorf("%w: reserved payload length %d", ErrInvalidPayload, l))
 	}
 	// The length, the payload and the next HMAC must fit in hop_payloads.
 	// room is computed in int, where a packet too short for even the
 	// length and the HMAC gives a negative number rather than wrapping.
 	if room := size - n - HMACSize; room < 0 || l > uint64(room) {
-		return nil, p.fail(pkt, opts, CodeInvalidOnionPayload, fmt.Errorf("%w: payload length %d exceeds the %d bytes of hop_payloads", ErrInvalidPayload, l, size))
+		return nil, p.failShared(pkt, opts, &res.SharedSecret, CodeInvalidOnionPayload, fmt.Errorf("%w: payload length %d exceeds the %d bytes of hop_payloads", ErrInvalidPayload, l, size))
 	}
 	end := n + int(l)
 	res.Payload = buf[n:end:end]
