@@ -7,6 +7,7 @@ import (
 	"math/rand"
 	"os"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -391,27 +392,31 @@ func TestSimRandom(t *testing.T) {
 	}
 	const perRun = 5000
 	start := time.Now()
+	var mu sync.Mutex
 	sum := map[string]int{}
-	for i := 0; total > 0; i++ {
-		n := perRun
-		if n > total {
-			n = total
-		}
-		total -= n
-		typ := script.Anchors
-		if i%2 == 1 {
-			typ = script.StaticRemoteKey
-		}
-		runSeed := seed + int64(i)
-		t.Run(fmt.Sprintf("seed=%d", runSeed), func(t *testing.T) {
-			for k, v := range runSim(t, runSeed, n, typ) {
-				sum[k] += v
+	t.Run("runs", func(t *testing.T) {
+		for i := 0; total > 0; i++ {
+			n := perRun
+			if n > total {
+				n = total
 			}
-		})
-		if t.Failed() {
-			return
+			total -= n
+			typ := script.Anchors
+			if i%2 == 1 {
+				typ = script.StaticRemoteKey
+			}
+			runSeed := seed + int64(i)
+			t.Run(fmt.Sprintf("seed=%d", runSeed), func(t *testing.T) {
+				t.Parallel()
+				stats := runSim(t, runSeed, n, typ)
+				mu.Lock()
+				for k, v := range stats {
+					sum[k] += v
+				}
+				mu.Unlock()
+			})
 		}
-	}
+	})
 	t.Logf("simulation: %v in %v", sum, time.Since(start).Round(time.Millisecond))
 }
 
