@@ -2,7 +2,8 @@
 // HTLC transactions of BOLT 3 (lightning/bolts 03-transactions.md,
 // "HTLC-Timeout and HTLC-Success Transactions" and "Fee Calculation"):
 //
-//   - PaymentHash and Preimage (SHA256), with constant-time matching;
+//   - PaymentHash and Preimage, aliases of package wire's types (SHA256,
+//     constant-time matching, a preimage that never prints);
 //   - HTLC, one HTLC as a commitment sees it: id, direction (offered or
 //     received from the commitment holder's view), amount in millisatoshis,
 //     cltv_expiry and payment hash;

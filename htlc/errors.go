@@ -1,11 +1,16 @@
 package htlc
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/lnkit/lnkit/wire"
+)
 
 var (
-	// ErrInvalidHex is returned when a payment hash or preimage is not 64 hex
+	// ErrInvalidHex is wire.ErrInvalidHex (the same value, so errors.Is
+	// matches either name): a payment hash or preimage is not 64 hex
 	// digits.
-	ErrInvalidHex = errors.New("htlc: want 32 bytes as 64 hex digits")
+	ErrInvalidHex = wire.ErrInvalidHex
 
 	// ErrBelowFee is returned when an HTLC output cannot pay its
 	// second-stage transaction's fee. BOLT 3 ("Trimmed Outputs") trims such

@@ -43,7 +43,9 @@
 // Reader, TLVReader, TLVWriter and the Append helpers are exported for the
 // packages that parse TLV streams of their own, such as onion hop payloads.
 // Amounts are typed: MilliSatoshi, SatPerKWeight, and btcutil.Amount for
-// on-chain satoshis.
+// on-chain satoshis. PaymentHash and Preimage are the payment hash and
+// preimage of every package (update_add_htlc, update_fulfill_htlc,
+// invoices, keysend, HTLC scripts); a Preimage never prints.
 //
 // Unlike btcd's wire.Message, Message has no per-type maximum payload
 // length: any Lightning message may carry a TLV extension, so the only

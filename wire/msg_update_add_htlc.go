@@ -19,7 +19,7 @@ type UpdateAddHTLC struct {
 	ChannelID   ChannelID
 	ID          uint64
 	Amount      MilliSatoshi
-	PaymentHash [32]byte
+	PaymentHash PaymentHash
 	// Expiry is cltv_expiry, an absolute block height.
 	Expiry uint32
 	// OnionPacket is onion_routing_packet.

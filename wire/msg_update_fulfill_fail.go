@@ -80,8 +80,10 @@ func decodeAttribution(r *Reader, a **AttributionData, extra *ExtraTLVs) error {
 type UpdateFulfillHTLC struct {
 	ChannelID ChannelID
 	// ID is the id of the HTLC in the peer's update_add_htlc.
-	ID              uint64
-	PaymentPreimage [32]byte
+	ID uint64
+	// PaymentPreimage is payment_preimage. It never prints (see
+	// Preimage).
+	PaymentPreimage Preimage
 
 	// AttributionData is the attribution_data TLV (type 1); nil when
 	// absent.
