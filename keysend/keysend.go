@@ -1,8 +1,6 @@
 package keysend
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -16,17 +14,19 @@ import (
 // payload (bLIP-3).
 const RecordType uint64 = 5482373484
 
-// PreimageSize is the length of the keysend_preimage value.
-const PreimageSize = 32
+// PreimageSize is the length of the keysend_preimage value: equal to
+// wire.PreimageSize, of which it is an alias.
+const PreimageSize = wire.PreimageSize
 
-// Feature bits of keysend (bLIP-2 feature table).
+// Feature bits of keysend (bLIP-2 feature table): aliases of
+// wire.FeatureKeysend (bit 54) and of its optional bit (55).
 const (
-	FeatureRequired wire.FeatureBit = 54
-	FeatureOptional wire.FeatureBit = 55
+	FeatureRequired = wire.FeatureKeysend
+	FeatureOptional = wire.FeatureKeysend | 1
 )
 
 // varOnionOptin is the feature keysend depends on (BOLT 9 bits 8/9).
-const varOnionOptin wire.FeatureBit = 8
+const varOnionOptin = wire.FeatureVarOnionOptin
 
 // Sentinel errors; all errors of this package wrap one of them.
 var (
@@ -81,13 +81,15 @@ type Params struct {
 
 // Payment is a keysend payment ready to route.
 type Payment struct {
-	// Preimage is the fresh preimage the payer chose.
-	Preimage [32]byte
+	// Preimage is the fresh preimage the payer chose. It never prints
+	// (see wire.Preimage).
+	Preimage wire.Preimage
 	// Hash is SHA256(Preimage), the payment_hash of update_add_htlc and
 	// the associated data of the onion.
-	Hash [32]byte
+	Hash wire.PaymentHash
 	// Payload is the final hop's payload; encode it with Payload.Encode
-	// for the onion.
+	// for the onion. Its keysend record holds the preimage as plain
+	// bytes, so do not log it.
 	Payload *onion.HopPayload
 }
 
@@ -98,15 +100,11 @@ func NewPayment(p Params) (*Payment, error) {
 	if err != nil {
 		return nil, err
 	}
-	rnd := p.Rand
-	if rnd == nil {
-		rnd = rand.Reader
+	pre, err := wire.NewPreimage(p.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("keysend: %w", err)
 	}
-	pay := &Payment{}
-	if _, err := io.ReadFull(rnd, pay.Preimage[:]); err != nil {
-		return nil, fmt.Errorf("keysend: reading preimage: %w", err)
-	}
-	pay.Hash = sha256.Sum256(pay.Preimage[:])
+	pay := &Payment{Preimage: pre, Hash: pre.Hash()}
 	recs = append(recs, wire.TLVRecord{Type: RecordType, Value: slices.Clone(pay.Preimage[:])})
 	slices.SortFunc(recs, func(a, b wire.TLVRecord) int {
 		switch {

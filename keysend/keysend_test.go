@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -249,5 +251,34 @@ func TestEndToEnd(t *testing.T) {
 		if got.Preimage != pay.Preimage || len(got.CustomRecords) != 1 || string(got.CustomRecords[0].Value) != "thanks!" {
 			t.Fatalf("received %+v", got)
 		}
+	}
+}
+
+// TestPreimageNotPrinted is the regression test for Received and Payment
+// printing the preimage: both used to hold it as a [32]byte, which fmt
+// prints byte by byte.
+func TestPreimageNotPrinted(t *testing.T) {
+	seed := bytes.Repeat([]byte{0xc3}, 32)
+	pay, err := NewPayment(Params{Amount: 1000, FinalCLTV: 800040, Rand: bytes.NewReader(seed)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := (&Receiver{Enabled: true}).Accept(pay.Payload, HTLC{PaymentHash: pay.Hash, Amount: 1000, CLTVExpiry: 800040, BlockHeight: 800000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reveals := []string{"c3c3c3c3", "C3C3C3C3", "195 195 195", "0xc3, 0xc3"}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x", "%X", "%d"} {
+		for name, v := range map[string]any{"*Received": rec, "Received": *rec, "Preimage": pay.Preimage} {
+			out := fmt.Sprintf(verb, v)
+			for _, r := range reveals {
+				if strings.Contains(out, r) {
+					t.Errorf("%s with %s prints the preimage: %s", name, verb, out)
+				}
+			}
+		}
+	}
+	if rec.Preimage.Hex() != strings.Repeat("c3", 32) {
+		t.Fatal("received preimage differs from the seed")
 	}
 }

@@ -1,8 +1,6 @@
 package keysend
 
 import (
-	"crypto/sha256"
-	"crypto/subtle"
 	"fmt"
 	"slices"
 
@@ -28,7 +26,7 @@ type Receiver struct {
 // HTLC is the incoming HTLC of a keysend payment.
 type HTLC struct {
 	// PaymentHash is update_add_htlc's payment_hash.
-	PaymentHash [32]byte
+	PaymentHash wire.PaymentHash
 	// Amount is amount_msat.
 	Amount wire.MilliSatoshi
 	// CLTVExpiry is cltv_expiry.
@@ -39,8 +37,9 @@ type HTLC struct {
 
 // Received is an accepted keysend HTLC.
 type Received struct {
-	// Preimage settles the HTLC.
-	Preimage [32]byte
+	// Preimage settles the HTLC. It never prints (see wire.Preimage), so
+	// a Received may be logged.
+	Preimage wire.Preimage
 	// Amount is this HTLC's amount.
 	Amount wire.MilliSatoshi
 	// Total is the amount of the whole payment: more than Amount for a
@@ -101,8 +100,8 @@ func (r *Receiver) Accept(payload *onion.HopPayload, htlc HTLC) (*Received, erro
 			Err:     fmt.Errorf("%w: type %d", ErrUnknownEvenRecord, typ),
 		}
 	}
-	hash := sha256.Sum256(pre)
-	if subtle.ConstantTimeCompare(hash[:], htlc.PaymentHash[:]) != 1 {
+	preimage := wire.Preimage(pre)
+	if !preimage.Matches(htlc.PaymentHash) {
 		return nil, &RejectError{Failure: unknown, Err: ErrHashMismatch}
 	}
 	if f := payload.CheckFinalHTLC(onion.FinalHTLC{
@@ -111,8 +110,7 @@ func (r *Receiver) Accept(payload *onion.HopPayload, htlc HTLC) (*Received, erro
 	}); f != nil {
 		return nil, &RejectError{Failure: f, Err: fmt.Errorf("%w: %s", ErrHTLC, f.Code)}
 	}
-	rec := &Received{Amount: htlc.Amount, Total: payload.TotalMsat()}
-	copy(rec.Preimage[:], pre)
+	rec := &Received{Preimage: preimage, Amount: htlc.Amount, Total: payload.TotalMsat()}
 	if payload.PaymentData != nil {
 		s := payload.PaymentData.PaymentSecret
 		rec.PaymentSecret = &s
