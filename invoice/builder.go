@@ -3,7 +3,6 @@ package invoice
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"time"
@@ -55,14 +54,14 @@ func (b *Builder) Rand(r io.Reader) *Builder { b.rand = r; return b }
 func (b *Builder) Clock(now func() time.Time) *Builder { b.now = now; return b }
 
 // PaymentHash sets the payment hash (required).
-func (b *Builder) PaymentHash(h [32]byte) *Builder {
+func (b *Builder) PaymentHash(h wire.PaymentHash) *Builder {
 	b.inv.PaymentHash, b.hashSet = h, true
 	return b
 }
 
 // PaymentPreimage sets the payment hash to the SHA256 of preimage.
-func (b *Builder) PaymentPreimage(preimage [32]byte) *Builder {
-	return b.PaymentHash(sha256.Sum256(preimage[:]))
+func (b *Builder) PaymentPreimage(preimage wire.Preimage) *Builder {
+	return b.PaymentHash(preimage.Hash())
 }
 
 // PaymentSecret sets the payment secret instead of drawing a random one.

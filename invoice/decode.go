@@ -212,7 +212,7 @@ func (d *decoded) parseField(tag byte, data []byte, haveP, haveS, haveD, haveH, 
 	}
 	switch tag {
 	case TagPaymentHash, TagPaymentSecret, TagDescriptionHash:
-		have, dst := haveP, &inv.PaymentHash
+		have, dst := haveP, (*[32]byte)(&inv.PaymentHash)
 		if tag == TagPaymentSecret {
 			have, dst = haveS, &inv.PaymentSecret
 		} else if tag == TagDescriptionHash {

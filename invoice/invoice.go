@@ -63,7 +63,7 @@ type Invoice struct {
 	Timestamp time.Time
 
 	// PaymentHash is the p field: the SHA256 of the payment preimage.
-	PaymentHash [32]byte
+	PaymentHash wire.PaymentHash
 
 	// PaymentSecret is the s field, sent back as payment_secret (BOLT 4).
 	PaymentSecret [32]byte
