@@ -6,12 +6,13 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
 	btcwire "github.com/btcsuite/btcd/wire"
+	"github.com/lnkit/lnkit/wire"
 	"golang.org/x/crypto/ripemd160" //nolint:staticcheck // BOLT 3 needs RIPEMD160(payment_hash)
 )
 
 // PaymentHashLock returns RIPEMD160(payment_hash), the 20-byte hash lock
 // that HTLC scripts compare against OP_HASH160(preimage).
-func PaymentHashLock(paymentHash [32]byte) [20]byte {
+func PaymentHashLock(paymentHash wire.PaymentHash) [20]byte {
 	h := ripemd160.New()
 	h.Write(paymentHash[:])
 	var out [20]byte
@@ -57,7 +58,7 @@ type HTLCScriptParams struct {
 //	    OP_ENDIF
 //	    1 OP_CHECKSEQUENCEVERIFY OP_DROP   (Anchors only)
 //	OP_ENDIF
-func OfferedHTLCScript(t ChannelType, revocationKey, localHTLCKey, remoteHTLCKey *btcec.PublicKey, paymentHash [32]byte) ([]byte, error) {
+func OfferedHTLCScript(t ChannelType, revocationKey, localHTLCKey, remoteHTLCKey *btcec.PublicKey, paymentHash wire.PaymentHash) ([]byte, error) {
 	p, err := htlcParams(t, revocationKey, localHTLCKey, remoteHTLCKey, paymentHash, 0)
 	if err != nil {
 		return nil, fmt.Errorf("offered HTLC script: %w", err)
@@ -82,7 +83,7 @@ func OfferedHTLCScript(t ChannelType, revocationKey, localHTLCKey, remoteHTLCKey
 //	    OP_ENDIF
 //	    1 OP_CHECKSEQUENCEVERIFY OP_DROP   (Anchors only)
 //	OP_ENDIF
-func ReceivedHTLCScript(t ChannelType, revocationKey, localHTLCKey, remoteHTLCKey *btcec.PublicKey, paymentHash [32]byte, cltvExpiry uint32) ([]byte, error) {
+func ReceivedHTLCScript(t ChannelType, revocationKey, localHTLCKey, remoteHTLCKey *btcec.PublicKey, paymentHash wire.PaymentHash, cltvExpiry uint32) ([]byte, error) {
 	p, err := htlcParams(t, revocationKey, localHTLCKey, remoteHTLCKey, paymentHash, cltvExpiry)
 	if err != nil {
 		return nil, fmt.Errorf("received HTLC script: %w", err)
@@ -92,7 +93,7 @@ func ReceivedHTLCScript(t ChannelType, revocationKey, localHTLCKey, remoteHTLCKe
 
 // HTLCScript returns OfferedHTLCScript or ReceivedHTLCScript according to
 // kind; cltvExpiry is ignored for offered HTLCs.
-func HTLCScript(t ChannelType, kind HTLCKind, revocationKey, localHTLCKey, remoteHTLCKey *btcec.PublicKey, paymentHash [32]byte, cltvExpiry uint32) ([]byte, error) {
+func HTLCScript(t ChannelType, kind HTLCKind, revocationKey, localHTLCKey, remoteHTLCKey *btcec.PublicKey, paymentHash wire.PaymentHash, cltvExpiry uint32) ([]byte, error) {
 	switch kind {
 	case Offered:
 		return OfferedHTLCScript(t, revocationKey, localHTLCKey, remoteHTLCKey, paymentHash)
@@ -103,7 +104,7 @@ func HTLCScript(t ChannelType, kind HTLCKind, revocationKey, localHTLCKey, remot
 	}
 }
 
-func htlcParams(t ChannelType, rev, local, remote *btcec.PublicKey, paymentHash [32]byte, cltv uint32) (HTLCScriptParams, error) {
+func htlcParams(t ChannelType, rev, local, remote *btcec.PublicKey, paymentHash wire.PaymentHash, cltv uint32) (HTLCScriptParams, error) {
 	var p HTLCScriptParams
 	if !t.Valid() {
 		return p, fmt.Errorf("%w %d", ErrUnknownChannelType, t)
@@ -144,7 +145,7 @@ func HTLCRevokeWitness(revocationSig []byte, revocationKey *btcec.PublicKey, wit
 // node claims an offered HTLC with the preimage:
 // `<remotehtlcsig> <payment_preimage> <witness script>`. Under Anchors the
 // spending input's sequence must be at least 1.
-func OfferedHTLCRemoteSuccessWitness(remoteSig []byte, preimage [32]byte, witnessScript []byte) btcwire.TxWitness {
+func OfferedHTLCRemoteSuccessWitness(remoteSig []byte, preimage wire.Preimage, witnessScript []byte) btcwire.TxWitness {
 	return witnessWithScript(witnessScript, remoteSig, preimage[:])
 }
 
@@ -168,6 +169,6 @@ func ReceivedHTLCRemoteTimeoutWitness(remoteSig, witnessScript []byte) btcwire.T
 // transaction's input, which spends a received HTLC through the 2-of-2
 // branch: `0 <remotehtlcsig> <localhtlcsig> <payment_preimage> <witness
 // script>`.
-func ReceivedHTLCLocalSuccessWitness(remoteSig, localSig []byte, preimage [32]byte, witnessScript []byte) btcwire.TxWitness {
+func ReceivedHTLCLocalSuccessWitness(remoteSig, localSig []byte, preimage wire.Preimage, witnessScript []byte) btcwire.TxWitness {
 	return witnessWithScript(witnessScript, nil, remoteSig, localSig, preimage[:])
 }

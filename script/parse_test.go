@@ -239,7 +239,7 @@ func TestParseWitnessPaths(t *testing.T) {
 		}
 		success := pw.Path == PathOfferedRemoteSuccess || pw.Path == PathReceivedLocalSuccess
 		if pw.HasPreimage != success || (success && pw.Preimage != pre) {
-			t.Fatalf("sample %d: preimage %x/%v", i, pw.Preimage, pw.HasPreimage)
+			t.Fatalf("sample %d: preimage %s/%v", i, pw.Preimage.Hex(), pw.HasPreimage)
 		}
 		if pw.Path == PathHTLCRevoke && !bytes.Equal(pw.RevocationKey[:], kRevocation.PubKey().SerializeCompressed()) {
 			t.Fatal("revocation key not reported")

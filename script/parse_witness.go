@@ -7,6 +7,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil"
 	btcwire "github.com/btcsuite/btcd/wire"
+	"github.com/lnkit/lnkit/wire"
 	"golang.org/x/crypto/ripemd160" //nolint:staticcheck // BOLT 3 needs RIPEMD160
 )
 
@@ -76,7 +77,7 @@ type ParsedWitness struct {
 	Sigs [][]byte
 	// Preimage is the payment preimage of the success paths; HasPreimage
 	// says whether it is set. A chain watcher learns preimages here.
-	Preimage    [32]byte
+	Preimage    wire.Preimage
 	HasPreimage bool
 	// RevocationKey is the revocationpubkey revealed by PathHTLCRevoke.
 	RevocationKey [33]byte
