@@ -16,14 +16,23 @@ const (
 	// HMACSize is the size of every HMAC in a packet.
 	HMACSize = 32
 	// PacketSize is the size of a serialized payment onion: version,
-	// 33-byte public key, hop_payloads and HMAC.
-	PacketSize = 1 + 33 + HopPayloadsSize + HMACSize
+	// 33-byte public key, hop_payloads and HMAC, 1366 bytes. It is
+	// wire.OnionPacketSize, the size of update_add_htlc's
+	// onion_routing_packet, under this package's name.
+	PacketSize = wire.OnionPacketSize
 	// packetOverhead is the size of a packet without its hop_payloads.
 	packetOverhead = 1 + 33 + HMACSize
 	// MaxHops is the longest route the package tests: 27 hops of minimal
 	// TLV payloads fill the 1300 bytes. The spec itself bounds a route only
 	// by the space its payloads take, and so does NewPacket.
 	MaxHops = 27
+)
+
+// PacketSize must be the sum of its fields; the array sizes below are
+// negative, and the package fails to compile, if it is not.
+var (
+	_ [PacketSize - (1 + 33 + HopPayloadsSize + HMACSize)]struct{}
+	_ [(1 + 33 + HopPayloadsSize + HMACSize) - PacketSize]struct{}
 )
 
 // Packet is an onion packet (BOLT 4 onion_packet, and onion_message_packet

@@ -8,10 +8,12 @@ import (
 	"sync"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
 )
 
-// MaxMessageSize is the largest Lightning message BOLT 8 carries.
-const MaxMessageSize = 65535
+// MaxMessageSize is the largest Lightning message BOLT 8 carries: 65535
+// bytes, the same constant as wire.MaxMessageSize, of which it is an alias.
+const MaxMessageSize = wire.MaxMessageSize
 
 // Frame sizes: the encrypted length prefix, and the largest whole frame
 // (2 + 16 + 65535 + 16 bytes).
