@@ -288,9 +288,6 @@ func (c *FundingConfig) validate() (FundingPolicy, error) {
 				ErrInvalidParams, c.UpfrontShutdownScript)
 		}
 	}
-	if c.negotiated(wire.FeatureDualFund) {
-		return pol, fmt.Errorf("%w: option_dual_fund is negotiated: BOLT 2 requires open_channel2, not open_channel", ErrInvalidParams)
-	}
 	return pol, nil
 }
 
