@@ -143,9 +143,15 @@ func TestFundingRefuseOpenChannel(t *testing.T) {
 		{name: "shutdown P2PKH", open: func(o *wire.OpenChannel) {
 			o.UpfrontShutdownScript = bytesPtr(append(append([]byte{0x76, 0xa9, 20}, make([]byte, 20)...), 0x88, 0xac))
 		}, rule: RuleShutdownScript},
-		{name: "shutdown P2WPKH", open: func(o *wire.OpenChannel) { o.UpfrontShutdownScript = bytesPtr(append([]byte{0, 20}, make([]byte, 20)...)) }},
-		{name: "shutdown P2WSH", open: func(o *wire.OpenChannel) { o.UpfrontShutdownScript = bytesPtr(append([]byte{0, 32}, make([]byte, 32)...)) }},
-		{name: "shutdown P2WSH short", open: func(o *wire.OpenChannel) { o.UpfrontShutdownScript = bytesPtr(append([]byte{0, 32}, make([]byte, 31)...)) }, rule: RuleShutdownScript},
+		{name: "shutdown P2WPKH", open: func(o *wire.OpenChannel) {
+			o.UpfrontShutdownScript = bytesPtr(append([]byte{0, 20}, make([]byte, 20)...))
+		}},
+		{name: "shutdown P2WSH", open: func(o *wire.OpenChannel) {
+			o.UpfrontShutdownScript = bytesPtr(append([]byte{0, 32}, make([]byte, 32)...))
+		}},
+		{name: "shutdown P2WSH short", open: func(o *wire.OpenChannel) {
+			o.UpfrontShutdownScript = bytesPtr(append([]byte{0, 32}, make([]byte, 31)...))
+		}, rule: RuleShutdownScript},
 		{name: "shutdown P2TR", open: func(o *wire.OpenChannel) { o.UpfrontShutdownScript = bytesPtr(p2trScript) }},
 		{name: "shutdown P2TR without anysegwit", open: func(o *wire.OpenChannel) { o.UpfrontShutdownScript = bytesPtr(p2trScript) },
 			cfg: withoutAnySegwit, rule: RuleShutdownScript},
