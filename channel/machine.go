@@ -583,3 +583,48 @@ var errBalance = errors.New("balance underflow")
 func feeRateTooHigh(r wire.SatPerKWeight) bool {
 	return script.CommitFee(script.Anchors, r, 2*MaxHTLCs) > btcutil.MaxSatoshi
 }
+
+// Drained reports whether no HTLC and no update is left in the channel:
+// after both shutdown messages, the cooperative close can start (BOLT 2).
+func (m *Machine) Drained() bool { return len(m.htlcs) == 0 && len(m.log) == 0 && m.remoteNext == nil }
+
+// Reserve returns the channel reserve side s must keep (the value the
+// other side announced).
+func (m *Machine) Reserve(s Side) btcutil.Amount { return m.reserveOf(s) }
+
+// Spendable estimates what side s could offer in one more HTLC now: its
+// balance in the other side's next commitment, less its reserve and, as
+// opener, the commitment fee (with the fee-spike buffer for this node)
+// for one more HTLC. AddHTLC remains the authority.
+func (m *Machine) Spendable(s Side) wire.MilliSatoshi {
+	owner := s.Other()
+	var spec commitSpec
+	var in inFunc
+	var err error
+	if owner == Remote {
+		spec, err = m.nextRemoteSpec()
+		in = inNextRemote
+	} else {
+		spec, err = m.nextLocalSpec()
+		in = inNextLocal
+	}
+	if err != nil {
+		return 0
+	}
+	bal := spec.toLocal
+	if s == Remote {
+		bal = spec.toRemote
+	}
+	need := wire.MilliSatoshi(m.reserveOf(s)) * wire.MilliSatoshiPerSatoshi
+	if s == m.p.Opener {
+		mult := uint32(1)
+		if s == Local {
+			mult = m.pol.FeeSpikeMultiple
+		}
+		need += wire.MilliSatoshi(m.commitCharge(owner, m.stateOf(in, spec), spec.feeRate, mult, 1)) * wire.MilliSatoshiPerSatoshi
+	}
+	if bal <= need {
+		return 0
+	}
+	return bal - need
+}

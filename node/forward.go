@@ -1,0 +1,212 @@
+package node
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/lnkit/lnkit/channel"
+	"github.com/lnkit/lnkit/onion"
+	"github.com/lnkit/lnkit/wire"
+)
+
+// Forwarding.
+//
+// A forwarded HTLC is a link from an incoming HTLC to the outgoing one,
+// written in the same batch as the outgoing add, before update_add_htlc
+// leaves. The outgoing HTLC's outcome (channel.HTLCSettled/HTLCFailed,
+// replayed by Machine.PendingResolutions after a restart) settles or fails
+// the incoming one, and the link is deleted in the same batch as that
+// removal and the outcome's acknowledgement.
+
+const keyForward = "node/fwd/"
+
+type fwdKey struct {
+	ch wire.ChannelID
+	id uint64
+}
+
+// forwardLink ties an outgoing HTLC to the incoming one it forwards.
+type forwardLink struct {
+	in, out      fwdKey
+	secret       [32]byte
+	amtIn        wire.MilliSatoshi
+	amtOut       wire.MilliSatoshi
+	incomingCLTV uint32
+}
+
+type forwards struct {
+	n     *Node
+	byOut map[fwdKey]*forwardLink
+	byIn  map[fwdKey]*forwardLink
+	// held marks incoming HTLCs being collected as parts of a payment to
+	// this node (not persisted: they are rebuilt from PendingIncoming).
+	held map[fwdKey]bool
+}
+
+func newForwards(n *Node) *forwards {
+	return &forwards{n: n, byOut: map[fwdKey]*forwardLink{}, byIn: map[fwdKey]*forwardLink{}, held: map[fwdKey]bool{}}
+}
+
+func (f *forwards) key(l *forwardLink) string {
+	return fmt.Sprintf("%s%s/%016x", keyForward, hex.EncodeToString(l.out.ch[:]), l.out.id)
+}
+
+func (f *forwards) save(l *forwardLink) {
+	b := []byte{1}
+	b = append(b, l.in.ch[:]...)
+	b = binary.BigEndian.AppendUint64(b, l.in.id)
+	b = append(b, l.secret[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(l.amtIn))
+	b = binary.BigEndian.AppendUint64(b, uint64(l.amtOut))
+	b = binary.BigEndian.AppendUint32(b, l.incomingCLTV)
+	f.n.batch.Put(f.key(l), b)
+}
+
+func (f *forwards) load(ctx context.Context) error {
+	keys, err := f.n.st.List(ctx, keyForward)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		v, err := f.n.st.Get(ctx, k)
+		if err != nil {
+			return err
+		}
+		parts := strings.Split(strings.TrimPrefix(k, keyForward), "/")
+		raw, herr := hex.DecodeString(parts[0])
+		if len(parts) != 2 || herr != nil || len(raw) != 32 || len(v) != 1+32+8+32+8+8+4 || v[0] != 1 {
+			return fmt.Errorf("node: corrupt forward record %s", k)
+		}
+		l := &forwardLink{}
+		copy(l.out.ch[:], raw)
+		fmt.Sscanf(parts[1], "%x", &l.out.id)
+		r := wire.NewReader(v[1:])
+		r.Copy(l.in.ch[:], "in")
+		l.in.id = r.U64("id")
+		r.Copy(l.secret[:], "secret")
+		l.amtIn = wire.MilliSatoshi(r.U64("in"))
+		l.amtOut = wire.MilliSatoshi(r.U64("out"))
+		l.incomingCLTV = r.U32("cltv")
+		f.byOut[l.out], f.byIn[l.in] = l, l
+	}
+	return nil
+}
+
+func (f *forwards) isIncomingKnown(ch wire.ChannelID, id uint64) bool {
+	k := fwdKey{ch, id}
+	_, fwd := f.byIn[k]
+	return fwd || f.held[k]
+}
+
+func (f *forwards) holdIncoming(ch wire.ChannelID, id uint64) { f.held[fwdKey{ch, id}] = true }
+
+func (f *forwards) drop(l *forwardLink) {
+	delete(f.byOut, l.out)
+	delete(f.byIn, l.in)
+	f.n.batch.Delete(f.key(l))
+}
+
+// channelBySCID finds the channel a forward names (by alias or real id).
+func (n *Node) channelBySCID(scid wire.ShortChannelID) *chanState {
+	return n.byAlias[scid.ToUint64()]
+}
+
+// forward handles an HTLC to pass on (loop).
+func (n *Node) forward(in *chanState, ev *channel.HTLCLockedIn, res *onion.ProcessedPacket, p *onion.HopPayload) {
+	h := ev.HTLC
+	fail := func(code onion.FailureCode) {
+		n.failBack(in, h.ID, res.SharedSecret, &onion.FailureMessage{Code: code, HTLCAmount: h.Amount, CLTVExpiry: h.CLTVExpiry})
+	}
+	if p.ShortChannelID == nil || p.AmountToForward == nil || p.OutgoingCLTV == nil {
+		fail(onion.CodeInvalidOnionPayload)
+		return
+	}
+	out := n.channelBySCID(*p.ShortChannelID)
+	if out == nil || out == in {
+		fail(onion.CodeUnknownNextPeer)
+		return
+	}
+	if !out.m.Ready() || out.status != chanOpen {
+		fail(onion.CodeChannelDisabled)
+		return
+	}
+	if _, ok := n.peers[out.peer]; !ok {
+		fail(onion.CodeTemporaryChannelFailure)
+		return
+	}
+	amt, cltv := *p.AmountToForward, *p.OutgoingCLTV
+	pol := n.cfg.Policy
+	fee := pol.FeeBase + amt*wire.MilliSatoshi(pol.FeePPM)/1_000_000
+	if h.Amount < amt || h.Amount-amt < fee {
+		fail(onion.CodeFeeInsufficient)
+		return
+	}
+	if h.CLTVExpiry < cltv || h.CLTVExpiry-cltv < uint32(pol.CLTVDelta) {
+		fail(onion.CodeIncorrectCLTVExpiry)
+		return
+	}
+	if cltv <= n.height+uint32(pol.CLTVDelta)/4 {
+		fail(onion.CodeExpiryTooSoon)
+		return
+	}
+	if cltv > n.height+2016*2 {
+		fail(onion.CodeExpiryTooFar)
+		return
+	}
+	next := res.Next.Encode()
+	if len(next) != wire.OnionPacketSize {
+		fail(onion.CodeTemporaryNodeFailure)
+		return
+	}
+	var pkt [wire.OnionPacketSize]byte
+	copy(pkt[:], next)
+	id, acts, err := out.m.AddHTLC(&channel.AddHTLC{Amount: amt, PaymentHash: h.PaymentHash, Expiry: cltv, Onion: &pkt})
+	if err != nil {
+		n.log.Info("forward refused", "out", out.id, "err", err)
+		fail(onion.CodeTemporaryChannelFailure)
+		return
+	}
+	l := &forwardLink{in: fwdKey{in.id, h.ID}, out: fwdKey{out.id, id}, secret: res.SharedSecret, amtIn: h.Amount, amtOut: amt, incomingCLTV: h.CLTVExpiry}
+	n.fwd.byOut[l.out], n.fwd.byIn[l.in] = l, l
+	n.fwd.save(l)
+	n.execute(out, acts)
+	n.signSoon(out)
+}
+
+// onOutgoingSettled handles an outgoing HTLC's settlement (loop).
+func (n *Node) onOutgoingSettled(cs *chanState, ev *channel.HTLCSettled) {
+	if l, ok := n.fwd.byOut[fwdKey{cs.id, ev.ID}]; ok {
+		if in, ok := n.channels[l.in.ch]; ok {
+			n.settle(in, l.in.id, ev.Preimage)
+		}
+		n.fwd.drop(l)
+		n.execute(cs, cs.m.AckResolution(ev.ID))
+		ev := &HTLCForwarded{InChannel: l.in.ch, OutChannel: l.out.ch, AmountIn: l.amtIn, AmountOut: l.amtOut}
+		n.afterCommit(func() { n.events.push(ev) })
+		return
+	}
+	n.pays.settled(cs, ev)
+}
+
+// onOutgoingFailed handles an outgoing HTLC's failure (loop).
+func (n *Node) onOutgoingFailed(cs *chanState, ev *channel.HTLCFailed) {
+	if l, ok := n.fwd.byOut[fwdKey{cs.id, ev.ID}]; ok {
+		if in, ok := n.channels[l.in.ch]; ok {
+			switch {
+			case ev.Malformed != nil:
+				n.failBack(in, l.in.id, l.secret, &onion.FailureMessage{Code: onion.FailureCode(ev.Malformed.FailureCode), OnionHash: ev.Malformed.OnionSHA256})
+			case ev.Local != nil || ev.Reason == nil:
+				n.failBack(in, l.in.id, l.secret, &onion.FailureMessage{Code: onion.CodeTemporaryChannelFailure})
+			default:
+				n.failBackReason(in, l.in.id, l.secret, ev.Reason)
+			}
+		}
+		n.fwd.drop(l)
+		n.execute(cs, cs.m.AckResolution(ev.ID))
+		return
+	}
+	n.pays.failed(cs, ev)
+}

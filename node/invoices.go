@@ -1,0 +1,306 @@
+package node
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/lnkit/lnkit/channel"
+	"github.com/lnkit/lnkit/htlc"
+	"github.com/lnkit/lnkit/invoice"
+	"github.com/lnkit/lnkit/wire"
+)
+
+const keyInvoice = "node/inv/"
+
+// InvoiceState is where an invoice stands.
+type InvoiceState uint8
+
+const (
+	// InvoiceOpen: it can be paid.
+	InvoiceOpen InvoiceState = iota
+	// InvoiceSettled: it was paid.
+	InvoiceSettled
+	// InvoiceCanceled: it was canceled and will not be paid.
+	InvoiceCanceled
+)
+
+// String names the state.
+func (s InvoiceState) String() string {
+	return [...]string{"open", "settled", "canceled"}[s]
+}
+
+// InvoiceRequest asks for a new BOLT 11 invoice.
+type InvoiceRequest struct {
+	// Amount is the amount asked; 0 makes an invoice for any amount.
+	Amount wire.MilliSatoshi
+	// Description is the d field; DescriptionHash the h field (give one).
+	Description     string
+	DescriptionHash *[32]byte
+	// Expiry defaults to Policy.InvoiceExpiry.
+	Expiry time.Duration
+	// Preimage, when set, is used instead of a random one.
+	Preimage *htlc.Preimage
+	// PrivateRouteHints adds a route hint for each private channel that
+	// can receive, so payers find this node without public channels.
+	PrivateRouteHints bool
+}
+
+// Invoice is an invoice this node issued.
+type Invoice struct {
+	// Bolt11 is the encoded invoice.
+	Bolt11      string
+	PaymentHash htlc.PaymentHash
+	// Amount is 0 for an any-amount invoice.
+	Amount      wire.MilliSatoshi
+	Description string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+	State       InvoiceState
+	// Received is what was paid (more than Amount when the payer paid
+	// more); SettledAt when.
+	Received  wire.MilliSatoshi
+	SettledAt time.Time
+
+	preimage htlc.Preimage
+	secret   [32]byte
+}
+
+type invoices struct {
+	n    *Node
+	byID map[htlc.PaymentHash]*Invoice
+	// sets are multi-part payments being collected, by payment hash.
+	sets map[htlc.PaymentHash]*partSet
+}
+
+func newInvoices(n *Node) *invoices {
+	return &invoices{n: n, byID: map[htlc.PaymentHash]*Invoice{}, sets: map[htlc.PaymentHash]*partSet{}}
+}
+
+func encodeInvoice(inv *Invoice) []byte {
+	b := []byte{1}
+	b = append(b, inv.preimage[:]...)
+	b = append(b, inv.secret[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(inv.Amount))
+	b = binary.BigEndian.AppendUint64(b, uint64(inv.CreatedAt.UnixNano()))
+	b = binary.BigEndian.AppendUint64(b, uint64(inv.ExpiresAt.UnixNano()))
+	b = append(b, byte(inv.State))
+	b = binary.BigEndian.AppendUint64(b, uint64(inv.Received))
+	b = binary.BigEndian.AppendUint64(b, uint64(inv.SettledAt.UnixNano()))
+	b = binary.BigEndian.AppendUint32(b, uint32(len(inv.Bolt11)))
+	b = append(b, inv.Bolt11...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(inv.Description)))
+	return append(b, inv.Description...)
+}
+
+func decodeInvoice(b []byte) (*Invoice, error) {
+	r := wire.NewReader(b)
+	if r.U8("version") != 1 {
+		return nil, fmt.Errorf("node: invoice record version")
+	}
+	inv := new(Invoice)
+	r.Copy(inv.preimage[:], "preimage")
+	r.Copy(inv.secret[:], "secret")
+	inv.Amount = wire.MilliSatoshi(r.U64("amount"))
+	inv.CreatedAt = time.Unix(0, int64(r.U64("created")))
+	inv.ExpiresAt = time.Unix(0, int64(r.U64("expires")))
+	inv.State = InvoiceState(r.U8("state"))
+	inv.Received = wire.MilliSatoshi(r.U64("received"))
+	inv.SettledAt = time.Unix(0, int64(r.U64("settled")))
+	inv.Bolt11 = string(r.Bytes(int(r.U32("len")), "bolt11"))
+	inv.Description = string(r.Bytes(int(r.U32("len")), "description"))
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("node: invoice record: %w", err)
+	}
+	inv.PaymentHash = inv.preimage.Hash()
+	return inv, nil
+}
+
+func (iv *invoices) load(ctx context.Context) error {
+	keys, err := iv.n.st.List(ctx, keyInvoice)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		v, err := iv.n.st.Get(ctx, k)
+		if err != nil {
+			return err
+		}
+		inv, err := decodeInvoice(v)
+		if err != nil {
+			return err
+		}
+		iv.byID[inv.PaymentHash] = inv
+	}
+	return nil
+}
+
+func (iv *invoices) save(inv *Invoice) {
+	iv.n.batch.Put(keyInvoice+hex.EncodeToString(inv.PaymentHash[:]), encodeInvoice(inv))
+}
+
+// CreateInvoice issues a BOLT 11 invoice signed with the node key, with a
+// random payment secret, and stores it. The invoice is payable until it
+// expires.
+func (n *Node) CreateInvoice(ctx context.Context, req InvoiceRequest) (*Invoice, error) {
+	var pre htlc.Preimage
+	if req.Preimage != nil {
+		pre = *req.Preimage
+	} else if _, err := io.ReadFull(n.rand, pre[:]); err != nil {
+		return nil, err
+	}
+	var secret [32]byte
+	if _, err := io.ReadFull(n.rand, secret[:]); err != nil {
+		return nil, err
+	}
+	expiry := req.Expiry
+	if expiry == 0 {
+		expiry = n.cfg.Policy.InvoiceExpiry
+	}
+	now := n.now()
+	var hints []invoice.RouteHint
+	if req.PrivateRouteHints {
+		if err := n.do(ctx, func() error { hints = n.routeHints(); return nil }); err != nil {
+			return nil, err
+		}
+	}
+	b := invoice.NewBuilder(n.cfg.Network).Rand(n.rand).Clock(func() time.Time { return now }).
+		PaymentHash(pre.Hash()).PaymentSecret(secret).Expiry(expiry).
+		MinFinalCLTVExpiryDelta(uint64(n.cfg.Policy.MinFinalCLTVDelta)).
+		Features(wire.NewFeatureVector(wire.FeatureVarOnionOptin.Required(), wire.FeaturePaymentSecret.Required(), wire.FeatureBasicMPP.Optional()))
+	if req.Amount > 0 {
+		b = b.Amount(req.Amount)
+	}
+	switch {
+	case req.DescriptionHash != nil:
+		b = b.DescriptionHash(*req.DescriptionHash)
+	default:
+		b = b.Description(req.Description)
+	}
+	for _, h := range hints {
+		b = b.RouteHint(h...)
+	}
+	signed, err := b.Build(ctx, invoice.NewKeySigner(n.nodeKey))
+	if err != nil {
+		return nil, err
+	}
+	text, err := signed.Text()
+	if err != nil {
+		return nil, err
+	}
+	inv := &Invoice{
+		Bolt11: text, PaymentHash: pre.Hash(), Amount: req.Amount, Description: req.Description,
+		CreatedAt: now, ExpiresAt: now.Add(expiry), State: InvoiceOpen, preimage: pre, secret: secret,
+	}
+	err = n.do(ctx, func() error {
+		if _, dup := n.invs.byID[inv.PaymentHash]; dup {
+			return fmt.Errorf("%w: an invoice for this payment hash exists", ErrDuplicatePayment)
+		}
+		n.invs.byID[inv.PaymentHash] = inv
+		n.invs.save(inv)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := *inv
+	return &c, nil
+}
+
+// ListInvoices returns every invoice, newest first.
+func (n *Node) ListInvoices(ctx context.Context) ([]Invoice, error) {
+	var out []Invoice
+	err := n.do(ctx, func() error {
+		for _, inv := range n.invs.byID {
+			out = append(out, *inv)
+		}
+		return nil
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out, err
+}
+
+// CancelInvoice cancels an open invoice: payments for it are refused.
+func (n *Node) CancelInvoice(ctx context.Context, hash htlc.PaymentHash) error {
+	return n.do(ctx, func() error {
+		inv, ok := n.invs.byID[hash]
+		if !ok {
+			return fmt.Errorf("%w: no invoice %v", ErrInvalidRequest, hash)
+		}
+		if inv.State != InvoiceOpen {
+			return fmt.Errorf("%w: invoice is %v", ErrInvalidRequest, inv.State)
+		}
+		inv.State = InvoiceCanceled
+		n.invs.save(inv)
+		return nil
+	})
+}
+
+// routeHints lists a hint for each private channel that is ready (loop).
+func (n *Node) routeHints() []invoice.RouteHint {
+	var out []invoice.RouteHint
+	for _, cs := range n.channels {
+		if !cs.m.Ready() || cs.status != chanOpen {
+			continue
+		}
+		// The payer names the channel to the peer, which recognizes
+		// the alias it sent us in channel_ready (option_scid_alias), or
+		// the real short_channel_id.
+		scid, ok := cs.m.ShortChannelID()
+		if _, remote := cs.m.Aliases(); remote != nil {
+			scid, ok = *remote, true
+		}
+		if !ok {
+			continue
+		}
+		peerKey, err := parseNodeID(cs.peer)
+		if err != nil {
+			continue
+		}
+		out = append(out, invoice.RouteHint{{
+			NodeID: peerKey, ChannelID: scid, FeeBase: n.cfg.Policy.FeeBase,
+			FeeProportionalMillionths: n.cfg.Policy.FeePPM, CLTVExpiryDelta: n.cfg.Policy.CLTVDelta,
+		}})
+	}
+	return out
+}
+
+// partSet collects the parts of a multi-part payment.
+type partSet struct {
+	hash    htlc.PaymentHash
+	total   wire.MilliSatoshi
+	secret  [32]byte
+	parts   []heldPart
+	sum     wire.MilliSatoshi
+	started time.Time
+	// keysend parts carry the preimage themselves.
+	keysend  *htlc.Preimage
+	custom   map[uint64][]byte
+	settling bool
+}
+
+// heldPart is one incoming HTLC waiting for the rest of its payment.
+type heldPart struct {
+	cs     *chanState
+	id     uint64
+	amount wire.MilliSatoshi
+	secret [32]byte // the onion shared secret, for the failure
+}
+
+func (iv *invoices) tick() {
+	now := iv.n.now()
+	for hash, set := range iv.sets {
+		if !set.settling && now.Sub(set.started) > iv.n.cfg.Policy.MPPTimeout {
+			for _, p := range set.parts {
+				iv.n.failBack(p.cs, p.id, p.secret, mppTimeout())
+			}
+			delete(iv.sets, hash)
+		}
+	}
+}
+
+var _ = channel.Local

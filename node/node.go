@@ -1,0 +1,357 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/channel"
+	"github.com/lnkit/lnkit/onion"
+	"github.com/lnkit/lnkit/store"
+	"github.com/lnkit/lnkit/wire"
+)
+
+// Node is a Lightning node: peers, channels, payments, invoices,
+// forwarding. All its state lives on one goroutine (the node loop); the
+// exported methods are safe for concurrent use and hand their work to it.
+//
+// Every turn of the loop handles the inputs waiting for it (messages from
+// peers, commands, blocks), gathers everything they persist into one
+// store batch, makes it durable with one Write, and only then sends the
+// messages and delivers the events the turn produced: a message never
+// leaves before the state it commits to is on disk.
+type Node struct {
+	cfg     Config
+	log     *slog.Logger
+	keys    *keychain
+	nodeKey *btcec.PrivateKey
+	id      [33]byte
+	st      store.Store
+	ownsSt  io.Closer
+	rand    io.Reader
+	now     func() time.Time
+
+	inputs chan func()
+	quit   chan struct{}
+	wg     sync.WaitGroup
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	startOnce, stopOnce sync.Once
+	running             bool
+	mu                  sync.Mutex // guards running
+
+	events *eventQueue
+
+	// Loop-owned state.
+	batch    store.Batch
+	released []func() // work to do once the batch is durable
+	height   uint32
+	peers    map[[33]byte]*peerConn
+	channels map[wire.ChannelID]*chanState
+	byTemp   map[wire.ChannelID]*opening
+	byAlias  map[uint64]*chanState
+	nextKey  uint32
+	pays     *payments
+	invs     *invoices
+	fwd      *forwards
+	// writeFailures counts consecutive failed batch writes.
+	writeFailures int
+	// toSign are channels with updates to commit at the end of the turn.
+	toSign map[*chanState]bool
+	onion  *onion.Processor
+	// feeRate is the last fee estimate for 6 blocks.
+	feeRate wire.SatPerKWeight
+	// pendingMonitor holds monitor updates of a channel being opened,
+	// until the channel is registered.
+	pendingMonitor []*channel.MonitorUpdate
+}
+
+// New builds a Node from cfg. It opens the default store when cfg.Store is
+// nil; nothing runs until Start.
+func New(cfg Config) (*Node, error) {
+	if cfg.Network == nil {
+		return nil, fmt.Errorf("%w: Network is required", ErrInvalidRequest)
+	}
+	if cfg.Broadcaster == nil || cfg.FeeEstimator == nil || cfg.Wallet == nil {
+		return nil, fmt.Errorf("%w: Broadcaster, FeeEstimator and Wallet are required", ErrInvalidRequest)
+	}
+	keys, err := newKeychain(cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Policy = cfg.Policy.withDefaults()
+	n := &Node{
+		cfg:      cfg,
+		log:      cfg.Logger,
+		keys:     keys,
+		rand:     cfg.Rand,
+		now:      cfg.Clock,
+		inputs:   make(chan func(), 256),
+		quit:     make(chan struct{}),
+		peers:    map[[33]byte]*peerConn{},
+		channels: map[wire.ChannelID]*chanState{},
+		byTemp:   map[wire.ChannelID]*opening{},
+		byAlias:  map[uint64]*chanState{},
+		toSign:   map[*chanState]bool{},
+	}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	if n.rand == nil {
+		n.rand = rand.Reader
+	}
+	if n.now == nil {
+		n.now = time.Now
+	}
+	n.nodeKey = keys.nodeKey()
+	n.onion = onion.NewProcessor(wire.NewPrivateNodeKey(n.nodeKey), nil)
+	copy(n.id[:], n.nodeKey.PubKey().SerializeCompressed())
+	n.st = cfg.Store
+	if n.st == nil {
+		if cfg.DataDir == "" {
+			return nil, fmt.Errorf("%w: Store or DataDir is required", ErrInvalidRequest)
+		}
+		f, err := store.OpenFile(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		n.st, n.ownsSt = f, f
+	}
+	n.events = newEventQueue(cfg.OnEvent)
+	n.pays = newPayments(n)
+	n.invs = newInvoices(n)
+	n.fwd = newForwards(n)
+	return n, nil
+}
+
+// NodeID returns the node's public key.
+func (n *Node) NodeID() *btcec.PublicKey { return n.nodeKey.PubKey() }
+
+// Start loads the node's state from its store, starts its goroutines and,
+// with a Listener, accepts connections. Payments that were in flight when
+// the node stopped resume.
+func (n *Node) Start(ctx context.Context) error {
+	err := ErrStopped
+	n.startOnce.Do(func() {
+		n.ctx, n.cancel = context.WithCancel(context.Background())
+		if err = n.load(ctx); err != nil {
+			return
+		}
+		n.mu.Lock()
+		n.running = true
+		n.mu.Unlock()
+		n.wg.Add(1)
+		go n.loop()
+		if n.cfg.Listener != nil {
+			n.wg.Add(1)
+			go n.acceptLoop()
+		}
+		n.events.start(&n.wg, n.quit)
+		n.post(n.resume)
+		n.rebroadcastFunding(ctx)
+		n.reconnectPeers(ctx)
+		err = nil
+	})
+	return err
+}
+
+// Stop stops the node: it disconnects every peer and returns when every
+// goroutine it started has ended. What was in flight is durable and
+// resumes at the next Start. Stop closes the default store; a store given
+// in Config stays open.
+func (n *Node) Stop() error {
+	var err error
+	n.stopOnce.Do(func() {
+		n.mu.Lock()
+		n.running = false
+		n.mu.Unlock()
+		if n.cancel != nil {
+			n.cancel()
+		}
+		close(n.quit)
+		if n.cfg.Listener != nil {
+			n.cfg.Listener.Close()
+		}
+		n.wg.Wait()
+		// The loop is gone; close peers from here.
+		for _, p := range n.peers {
+			p.close()
+		}
+		if n.ownsSt != nil {
+			err = n.ownsSt.Close()
+		}
+	})
+	return err
+}
+
+// do runs fn on the node loop and returns its error; fn's writes are
+// durable before do returns.
+func (n *Node) do(ctx context.Context, fn func() error) error {
+	done := make(chan error, 2)
+	n.mu.Lock()
+	running := n.running
+	n.mu.Unlock()
+	if !running {
+		return ErrStopped
+	}
+	select {
+	case n.inputs <- func() { n.afterCommit(func() { done <- nil }); done <- fn() }:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.quit:
+		return ErrStopped
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			return err
+		}
+		// The second value is sent once the turn's batch is durable.
+		select {
+		case <-done:
+			return nil
+		case <-n.quit:
+			return ErrStopped
+		}
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.quit:
+		return ErrStopped
+	}
+}
+
+// post queues fn for the loop without waiting (from any goroutine).
+func (n *Node) post(fn func()) {
+	select {
+	case n.inputs <- fn:
+	case <-n.quit:
+	}
+}
+
+// afterCommit runs fn once the current turn's batch is durable (loop only).
+func (n *Node) afterCommit(fn func()) { n.released = append(n.released, fn) }
+
+// tickInterval paces timers: payment retries, MPP timeouts.
+const tickInterval = 250 * time.Millisecond
+
+func (n *Node) loop() {
+	defer n.wg.Done()
+	t := time.NewTicker(tickInterval)
+	defer t.Stop()
+	for {
+		select {
+		case fn := <-n.inputs:
+			fn()
+			// Take what else is waiting into the same turn.
+			for i := 0; i < 64; i++ {
+				select {
+				case fn := <-n.inputs:
+					fn()
+					continue
+				default:
+				}
+				break
+			}
+		case <-t.C:
+			n.tick()
+		case <-n.quit:
+			return
+		}
+		n.commit()
+	}
+}
+
+// commit makes the turn's batch durable, then runs what waited for it
+// (sends, events), which may produce more writes: repeat until quiet. A
+// failed write holds everything back and is retried with backoff; it
+// never fails a channel (wave-2 research: transient I/O errors must not
+// force-close).
+func (n *Node) commit() {
+	for round := 0; ; round++ {
+		n.signPending()
+		if n.batch.Len() > 0 {
+			if err := n.st.Write(n.ctx, &n.batch); err != nil {
+				n.writeFailures++
+				n.log.Error("store write failed; holding all messages back", "err", err, "failures", n.writeFailures)
+				if errors.Is(err, store.ErrClosed) || n.ctx.Err() != nil {
+					return
+				}
+				backoff := time.Duration(n.writeFailures) * 50 * time.Millisecond
+				if backoff > 5*time.Second {
+					backoff = 5 * time.Second
+				}
+				select {
+				case <-time.After(backoff):
+				case <-n.quit:
+					return
+				}
+				continue
+			}
+			n.writeFailures = 0
+			n.batch.Reset()
+		}
+		if len(n.released) == 0 {
+			return
+		}
+		work := n.released
+		n.released = nil
+		for _, fn := range work {
+			fn()
+		}
+	}
+}
+
+// resume replays, after a restart, what the channels hold that the node
+// must act on: incoming HTLCs not yet resolved, outcomes of outgoing HTLCs
+// not yet acknowledged (loop).
+func (n *Node) resume() {
+	for _, cs := range n.channels {
+		for _, li := range cs.m.PendingIncoming() {
+			li := li
+			n.onLockedIn(cs, &li)
+		}
+		for _, r := range cs.m.PendingResolutions() {
+			switch r := r.(type) {
+			case *channel.HTLCSettled:
+				n.onOutgoingSettled(cs, r)
+			case *channel.HTLCFailed:
+				n.onOutgoingFailed(cs, r)
+			}
+		}
+	}
+}
+
+// tick runs the node's timers.
+func (n *Node) tick() {
+	n.pays.tick()
+	n.invs.tick()
+}
+
+// Info describes the node.
+type Info struct {
+	// NodeID is the node's public key.
+	NodeID *btcec.PublicKey
+	// Alias is its alias.
+	Alias string
+	// Height is the last block height the host pushed.
+	Height uint32
+	// Peers and Channels count connected peers and channels.
+	Peers, Channels int
+}
+
+// Info returns the node's identity and counters.
+func (n *Node) Info(ctx context.Context) (Info, error) {
+	var info Info
+	err := n.do(ctx, func() error {
+		info = Info{NodeID: n.NodeID(), Alias: n.cfg.Alias, Height: n.height, Peers: len(n.peers), Channels: len(n.channels)}
+		return nil
+	})
+	return info, err
+}

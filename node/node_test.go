@@ -1,0 +1,226 @@
+package node
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/lnkit/lnkit/chain"
+	"github.com/lnkit/lnkit/chain/chainsim"
+	"github.com/lnkit/lnkit/wire"
+)
+
+// testNet is several nodes on one simulated chain, on loopback TCP.
+type testNet struct {
+	t     *testing.T
+	ctx   context.Context
+	chain *chainsim.Chain
+	nodes []*testNode
+}
+
+type testNode struct {
+	*Node
+	name   string
+	addr   string
+	wallet *chainsim.Wallet
+	dir    string
+	seed   []byte
+	events chan Event
+}
+
+func newTestNet(t *testing.T) *testNet {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return &testNet{t: t, ctx: ctx, chain: chainsim.New(chainsim.WithStartHeight(500))}
+}
+
+// addNode starts a node with a funded wallet and a store.File on disk.
+func (tn *testNet) addNode(name string, funds btcutil.Amount) *testNode {
+	tn.t.Helper()
+	seed := sha256.Sum256([]byte("node seed " + name))
+	tnode := &testNode{name: name, wallet: tn.chain.NewWallet(), dir: tn.t.TempDir(), seed: seed[:], events: make(chan Event, 1024)}
+	if funds > 0 {
+		if _, err := tnode.wallet.Fund(tn.ctx, funds); err != nil {
+			tn.t.Fatal(err)
+		}
+	}
+	tn.start(tnode)
+	tn.chain.AddListener(tnode)
+	tn.nodes = append(tn.nodes, tnode)
+	return tnode
+}
+
+// BlockConnected lets a stopped node miss blocks without failing the
+// chain.
+func (tn *testNode) BlockConnected(ctx context.Context, b *chain.Block) error {
+	if tn.Node == nil {
+		return nil
+	}
+	err := tn.Node.BlockConnected(ctx, b)
+	if err == ErrStopped {
+		return nil
+	}
+	return err
+}
+
+func (tn *testNet) start(tnode *testNode) {
+	tn.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tn.t.Fatal(err)
+	}
+	tnode.addr = ln.Addr().String()
+	n, err := New(Config{
+		Seed: tnode.seed, Network: &chaincfg.RegressionNetParams, DataDir: tnode.dir,
+		Broadcaster: tn.chain, FeeEstimator: tn.chain, Wallet: tnode.wallet, Listener: ln,
+		Alias:   tnode.name,
+		OnEvent: func(e Event) { tnode.events <- e },
+		Policy:  Policy{MinDepth: 3, PaymentTimeout: 20 * time.Second},
+	})
+	if err != nil {
+		tn.t.Fatal(err)
+	}
+	if err := n.Start(tn.ctx); err != nil {
+		tn.t.Fatal(err)
+	}
+	tnode.Node = n
+	tn.t.Cleanup(func() { n.Stop() })
+}
+
+func (tn *testNet) connect(a, b *testNode) {
+	tn.t.Helper()
+	if err := a.Connect(tn.ctx, b.NodeID(), b.addr); err != nil {
+		tn.t.Fatal(err)
+	}
+	tn.waitFor(fmt.Sprintf("%s sees %s", b.name, a.name), func() bool {
+		ps, _ := b.ListPeers(tn.ctx)
+		return len(ps) > 0
+	})
+}
+
+func (tn *testNet) mine(n int) {
+	tn.t.Helper()
+	if _, err := tn.chain.Mine(tn.ctx, n); err != nil {
+		tn.t.Fatal(err)
+	}
+}
+
+// waitFor polls cond (bounded) and fails the test with what it waited for.
+func (tn *testNet) waitFor(what string, cond func() bool) {
+	tn.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tn.t.Fatalf("timed out waiting: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// openChannel opens a channel from a to b and mines it to lock-in.
+func (tn *testNet) openChannel(a, b *testNode, amount btcutil.Amount, push wire.MilliSatoshi) wire.ChannelID {
+	tn.t.Helper()
+	id, err := a.OpenChannel(tn.ctx, OpenChannelRequest{Peer: b.NodeID(), Amount: amount, Push: push})
+	if err != nil {
+		tn.t.Fatalf("open %s->%s: %v", a.name, b.name, err)
+	}
+	tn.mine(3)
+	for _, n := range []*testNode{a, b} {
+		tn.waitFor(n.name+" channel ready", func() bool {
+			chs, _ := n.ListChannels(tn.ctx)
+			for _, c := range chs {
+				if c.ChannelID == id && c.Ready {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	return id
+}
+
+func (tn *testNode) channel(t *testing.T, id wire.ChannelID) ChannelInfo {
+	t.Helper()
+	chs, err := tn.ListChannels(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range chs {
+		if c.ChannelID == id {
+			return c
+		}
+	}
+	t.Fatalf("%s has no channel %v", tn.name, id)
+	return ChannelInfo{}
+}
+
+func TestNodeOpenPayKeysendClose(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 0)
+	tn.connect(a, b)
+	id := tn.openChannel(a, b, 1_000_000, 0)
+
+	inv, err := b.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 50_000_000, Description: "coffee"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11})
+	if err != nil {
+		t.Fatalf("pay: %v", err)
+	}
+	if pay.Status != PaymentStatusSucceeded || !pay.Preimage.Matches(inv.PaymentHash) {
+		t.Fatalf("payment %+v", pay)
+	}
+	tn.waitFor("bob's invoice settled", func() bool {
+		invs, _ := b.ListInvoices(tn.ctx)
+		return len(invs) == 1 && invs[0].State == InvoiceSettled && invs[0].Received == 50_000_000
+	})
+	// The payer learns the preimage before the fulfill is committed:
+	// wait for the commitment dance to finish.
+	tn.waitFor("bob's balance", func() bool { return b.channel(t, id).Local == 50_000_000 })
+
+	// Keysend with a custom record.
+	ks, err := a.SendKeysend(tn.ctx, KeysendRequest{Destination: b.NodeID(), Amount: 7_000_000,
+		CustomRecords: []wire.TLVRecord{{Type: 65537, Value: []byte("hello bob")}}})
+	if err != nil {
+		t.Fatalf("keysend: %v", err)
+	}
+	if ks.Status != PaymentStatusSucceeded {
+		t.Fatalf("keysend %+v", ks)
+	}
+	var got *PaymentReceived
+	tn.waitFor("bob's keysend event", func() bool {
+		for {
+			select {
+			case e := <-b.events:
+				if pr, ok := e.(*PaymentReceived); ok && pr.Keysend {
+					got = pr
+					return true
+				}
+			default:
+				return false
+			}
+		}
+	})
+	if string(got.CustomRecords[65537]) != "hello bob" || got.Amount != 7_000_000 {
+		t.Fatalf("received %+v", got)
+	}
+
+	// Cooperative close.
+	txid, err := a.CloseChannel(tn.ctx, id, false)
+	if err != nil {
+		t.Fatalf("close: %v", err)
+	}
+	tn.waitFor("closing transaction in the mempool", func() bool { return tn.chain.Confirmations(txid) == 0 })
+	tn.mine(1)
+	if tn.chain.Confirmations(txid) != 1 {
+		t.Fatal("closing transaction not mined")
+	}
+}

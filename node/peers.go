@@ -1,0 +1,383 @@
+package node
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/peer"
+	"github.com/lnkit/lnkit/wire"
+)
+
+// peerConn is a connected peer: its connection, and a sender goroutine
+// that keeps the node loop from ever blocking on a slow peer.
+type peerConn struct {
+	id   [33]byte
+	pub  *btcec.PublicKey
+	p    *peer.Peer
+	addr string
+
+	mu     sync.Mutex
+	queue  []wire.Message
+	wake   chan struct{}
+	closed chan struct{}
+	once   sync.Once
+}
+
+// features is the init features field this node sends.
+func (n *Node) features() wire.FeatureVector {
+	return wire.NewFeatureVector(
+		wire.FeatureDataLossProtect.Required(),
+		wire.FeatureVarOnionOptin.Required(),
+		wire.FeatureStaticRemoteKey.Required(),
+		wire.FeaturePaymentSecret.Required(),
+		wire.FeatureBasicMPP.Optional(),
+		wire.FeatureGossipQueries.Optional(),
+		wire.FeatureAnchorsZeroFeeHTLCTx.Optional(),
+		wire.FeatureChannelType.Optional(),
+		wire.FeatureSCIDAlias.Optional(),
+		wire.FeatureShutdownAnySegwit.Optional(),
+	)
+}
+
+func (n *Node) peerConfig() peer.Config {
+	return peer.Config{
+		HandshakeConfig: peer.HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(n.nodeKey), Rand: n.rand},
+		Features:        n.features(),
+		Chains:          []wire.ChainHash{wire.ChainHash(*n.cfg.Network.GenesisHash)},
+		Logger:          n.log,
+	}
+}
+
+// Connect connects to the peer with the given public key at addr
+// (host:port) and reestablishes the channels with it. Connecting to a
+// peer already connected does nothing.
+func (n *Node) Connect(ctx context.Context, pub *btcec.PublicKey, addr string) error {
+	var id [33]byte
+	copy(id[:], pub.SerializeCompressed())
+	var already bool
+	if err := n.do(ctx, func() error { _, already = n.peers[id]; return nil }); err != nil {
+		return err
+	}
+	if already {
+		return nil
+	}
+	d := n.cfg.Dialer
+	if d == nil {
+		d = &net.Dialer{}
+	}
+	p, err := peer.Dial(ctx, d, addr, pub, n.peerConfig())
+	if err != nil {
+		return fmt.Errorf("node: connecting to %x: %w", id, err)
+	}
+	return n.do(ctx, func() error {
+		n.addPeer(p, addr)
+		return nil
+	})
+}
+
+// ConnectConn runs the handshake on a connection the host opened (a pipe,
+// Tor) to the peer with the given key.
+func (n *Node) ConnectConn(ctx context.Context, conn net.Conn, pub *btcec.PublicKey) error {
+	p, err := peer.Connect(ctx, conn, pub, n.peerConfig())
+	if err != nil {
+		return err
+	}
+	return n.do(ctx, func() error { n.addPeer(p, conn.RemoteAddr().String()); return nil })
+}
+
+// AcceptConn runs the responder's handshake on a connection the host
+// accepted.
+func (n *Node) AcceptConn(ctx context.Context, conn net.Conn) error {
+	p, err := peer.AcceptConn(ctx, conn, n.peerConfig())
+	if err != nil {
+		return err
+	}
+	return n.do(ctx, func() error { n.addPeer(p, conn.RemoteAddr().String()); return nil })
+}
+
+// Disconnect closes the connection to a peer.
+func (n *Node) Disconnect(ctx context.Context, pub *btcec.PublicKey) error {
+	var id [33]byte
+	copy(id[:], pub.SerializeCompressed())
+	return n.do(ctx, func() error {
+		pc, ok := n.peers[id]
+		if !ok {
+			return ErrUnknownPeer
+		}
+		n.removePeer(pc)
+		pc.close()
+		return nil
+	})
+}
+
+// PeerInfo describes a connected peer.
+type PeerInfo struct {
+	NodeID  [33]byte
+	Address string
+	Inbound bool
+}
+
+// ListPeers returns the connected peers.
+func (n *Node) ListPeers(ctx context.Context) ([]PeerInfo, error) {
+	var out []PeerInfo
+	err := n.do(ctx, func() error {
+		for _, pc := range n.peers {
+			out = append(out, PeerInfo{NodeID: pc.id, Address: pc.addr, Inbound: pc.p.Inbound()})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// reconnectPeers dials, in the background, every peer the node has a
+// channel with, at its last known address.
+func (n *Node) reconnectPeers(ctx context.Context) {
+	want := map[[33]byte]bool{}
+	for _, cs := range n.channels {
+		if cs.status != chanClosed {
+			want[cs.peer] = true
+		}
+	}
+	for id := range want {
+		addr, err := n.st.Get(ctx, keyPeer+hex.EncodeToString(id[:]))
+		if err != nil || len(addr) == 0 {
+			continue
+		}
+		pub, err := parseNodeID(id)
+		if err != nil {
+			continue
+		}
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			dctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
+			defer cancel()
+			if err := n.Connect(dctx, pub, string(addr)); err != nil {
+				n.log.Info("reconnect", "peer", hex.EncodeToString(id[:]), "err", err)
+			}
+		}()
+	}
+}
+
+func (n *Node) acceptLoop() {
+	defer n.wg.Done()
+	l, err := peer.Listen(n.cfg.Listener, n.peerConfig())
+	if err != nil {
+		n.log.Error("listener", "err", err)
+		return
+	}
+	go func() { <-n.quit; l.Close() }()
+	for {
+		p, err := l.Accept(n.ctx)
+		if err != nil {
+			if n.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			n.log.Warn("accept", "err", err)
+			continue
+		}
+		n.post(func() { n.addPeer(p, p.Transport().RemoteAddr().String()) })
+	}
+}
+
+// addPeer registers a connected peer (loop) and starts its goroutines.
+func (n *Node) addPeer(p *peer.Peer, addr string) {
+	pc := &peerConn{pub: p.RemotePubKey(), p: p, addr: addr, wake: make(chan struct{}, 1), closed: make(chan struct{})}
+	copy(pc.id[:], pc.pub.SerializeCompressed())
+	if old, ok := n.peers[pc.id]; ok {
+		// A new connection replaces the old one (BOLT 1).
+		n.removePeer(old)
+		old.close()
+	}
+	n.peers[pc.id] = pc
+	n.log.Info("peer connected", "peer", hex.EncodeToString(pc.id[:]), "addr", addr)
+	n.wg.Add(2)
+	go n.readLoop(pc)
+	go pc.sendLoop(n)
+	for _, cs := range n.channels {
+		if cs.peer == pc.id {
+			n.execute(cs, cs.m.Reconnected())
+		}
+	}
+	if !p.Inbound() {
+		n.saveNodeRecord(pc.id, addr)
+	}
+}
+
+// removePeer forgets a peer (loop): its channels are disconnected.
+func (n *Node) removePeer(pc *peerConn) {
+	if n.peers[pc.id] != pc {
+		return
+	}
+	delete(n.peers, pc.id)
+	for _, cs := range n.channels {
+		if cs.peer == pc.id {
+			n.execute(cs, cs.m.Disconnected())
+		}
+	}
+	for id, op := range n.byTemp {
+		if op.peer == pc.id {
+			n.abandonOpening(op, errors.New("peer disconnected"))
+			delete(n.byTemp, id)
+		}
+	}
+}
+
+func (n *Node) readLoop(pc *peerConn) {
+	defer n.wg.Done()
+	for {
+		msg, err := pc.p.Receive(n.ctx)
+		if err != nil {
+			n.post(func() { n.removePeer(pc) })
+			pc.close()
+			return
+		}
+		n.post(func() {
+			if n.peers[pc.id] == pc {
+				n.handleMessage(pc, msg)
+			}
+		})
+	}
+}
+
+// send queues msg for pc (loop).
+func (pc *peerConn) send(msg wire.Message) {
+	pc.mu.Lock()
+	pc.queue = append(pc.queue, msg)
+	pc.mu.Unlock()
+	select {
+	case pc.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (pc *peerConn) sendLoop(n *Node) {
+	defer n.wg.Done()
+	for {
+		pc.mu.Lock()
+		q := pc.queue
+		pc.queue = nil
+		pc.mu.Unlock()
+		for _, msg := range q {
+			if err := pc.p.Send(n.ctx, msg); err != nil {
+				pc.close()
+				return
+			}
+		}
+		select {
+		case <-pc.wake:
+		case <-pc.closed:
+			return
+		case <-n.quit:
+			return
+		}
+	}
+}
+
+func (pc *peerConn) close() {
+	pc.once.Do(func() {
+		close(pc.closed)
+		pc.p.Close()
+	})
+}
+
+// sendTo queues a message for a peer once the turn's batch is durable.
+func (n *Node) sendTo(id [33]byte, msg wire.Message) {
+	n.afterCommit(func() {
+		if pc, ok := n.peers[id]; ok {
+			pc.send(msg)
+		}
+	})
+}
+
+// handleMessage routes a peer's message (loop).
+func (n *Node) handleMessage(pc *peerConn, msg wire.Message) {
+	switch m := msg.(type) {
+	case *wire.OpenChannel:
+		n.handleOpenChannel(pc, m)
+		return
+	case *wire.AcceptChannel:
+		n.handleFundingMessage(pc, m.TemporaryChannelID, m)
+		return
+	case *wire.FundingCreated:
+		n.handleFundingMessage(pc, m.TemporaryChannelID, m)
+		return
+	case *wire.FundingSigned:
+		n.handleFundingSigned(pc, m)
+		return
+	case *wire.Error:
+		if op, ok := n.byTemp[m.ChannelID]; ok && op.peer == pc.id {
+			n.abandonOpening(op, m)
+			delete(n.byTemp, m.ChannelID)
+			return
+		}
+		if m.ChannelID.IsAll() {
+			for _, cs := range n.channels {
+				if cs.peer == pc.id {
+					n.receive(cs, m)
+				}
+			}
+			return
+		}
+	}
+	id, ok := channelIDOf(msg)
+	if !ok {
+		n.handleGossip(pc, msg)
+		return
+	}
+	cs, ok := n.channels[id]
+	if !ok || cs.peer != pc.id {
+		if _, isErr := msg.(*wire.Error); !isErr {
+			n.sendTo(pc.id, &wire.Error{ChannelID: id, Data: []byte("unknown channel")})
+		}
+		return
+	}
+	n.receive(cs, msg)
+}
+
+// channelIDOf returns the channel_id of a channel message.
+func channelIDOf(msg wire.Message) (wire.ChannelID, bool) {
+	switch m := msg.(type) {
+	case *wire.UpdateAddHTLC:
+		return m.ChannelID, true
+	case *wire.UpdateFulfillHTLC:
+		return m.ChannelID, true
+	case *wire.UpdateFailHTLC:
+		return m.ChannelID, true
+	case *wire.UpdateFailMalformedHTLC:
+		return m.ChannelID, true
+	case *wire.UpdateFee:
+		return m.ChannelID, true
+	case *wire.CommitmentSigned:
+		return m.ChannelID, true
+	case *wire.RevokeAndAck:
+		return m.ChannelID, true
+	case *wire.ChannelReestablish:
+		return m.ChannelID, true
+	case *wire.ChannelReady:
+		return m.ChannelID, true
+	case *wire.Shutdown:
+		return m.ChannelID, true
+	case *wire.ClosingSigned:
+		return m.ChannelID, true
+	case *wire.ClosingComplete:
+		return m.ChannelID, true
+	case *wire.ClosingSig:
+		return m.ChannelID, true
+	case *wire.Stfu:
+		return m.ChannelID, true
+	case *wire.AnnouncementSignatures:
+		return m.ChannelID, true
+	case *wire.Error:
+		return m.ChannelID, true
+	case *wire.Warning:
+		return m.ChannelID, true
+	}
+	return wire.ChannelID{}, false
+}
