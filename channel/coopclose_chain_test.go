@@ -14,12 +14,16 @@ import (
 // output created once exists, at the same outpoint, on each of them.
 var closeChainSeed = [32]byte{'c', 'o', 'o', 'p', ' ', 'c', 'l', 'o', 's', 'e'}
 
+// closeChainHeight is the chain's height before the funding block: the
+// locktimes the tests give closing_complete are below it.
+const closeChainHeight = 800_100
+
 // closeChain is a simulated chain holding the channel's 2-of-2 funding
 // output, confirmed, paid by the faucet.
 func closeChain(t *testing.T, tc *testChannel) (*chainsim.Chain, btcwire.OutPoint) {
 	t.Helper()
 	ctx := context.Background()
-	c := chainsim.New(chainsim.WithSeed(closeChainSeed))
+	c := chainsim.New(chainsim.WithSeed(closeChainSeed), chainsim.WithStartHeight(closeChainHeight))
 	_, out, err := script.FundingOutput(tc.alice.Local.Funding, tc.alice.Remote.Funding, tc.alice.FundingAmount)
 	if err != nil {
 		t.Fatal(err)

@@ -98,6 +98,8 @@ func decodeCloseRecord(v []byte) (*closeRecord, error) {
 		var s wire.Signature
 		copy(s[:], v[77:141])
 		r.remoteSig = &s
+	} else if !bytes.Equal(v[77:141], make([]byte, 64)) {
+		return nil, fmt.Errorf("%w: closing record holds a peer signature it says is absent", ErrCorruptRecord)
 	}
 	n := binary.BigEndian.Uint32(v[141:145])
 	rest := v[closeRecordFixed:]
@@ -105,8 +107,12 @@ func decodeCloseRecord(v []byte) (*closeRecord, error) {
 		return nil, fmt.Errorf("%w: closing record transaction of %d bytes in %d", ErrCorruptRecord, n, len(rest))
 	}
 	tx := new(btcwire.MsgTx)
-	if err := tx.DeserializeNoWitness(bytes.NewReader(rest)); err != nil {
+	rd := bytes.NewReader(rest)
+	if err := tx.DeserializeNoWitness(rd); err != nil {
 		return nil, fmt.Errorf("%w: closing record transaction: %v", ErrCorruptRecord, err)
+	}
+	if rd.Len() != 0 {
+		return nil, fmt.Errorf("%w: %d bytes after the closing record's transaction", ErrCorruptRecord, rd.Len())
 	}
 	r.tx, r.txid = tx, tx.TxHash()
 	return r, nil
