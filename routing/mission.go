@@ -101,6 +101,7 @@ type MissionControl struct {
 	chans    map[dirKey]chanResult
 	nodes    map[wire.Point]int64 // time of the last node failure (UnixNano)
 	sweepAt  int
+	swept    int64 // time of the last sweep
 }
 
 // dirKey is a channel direction: dir 0 is from node_id_1 (the lesser id).
@@ -137,6 +138,7 @@ func NewMissionControl(halfLife time.Duration) *MissionControl {
 		chans:    make(map[dirKey]chanResult),
 		nodes:    make(map[wire.Point]int64),
 		sweepAt:  1024,
+		swept:    math.MinInt64 / 2,
 	}
 }
 
@@ -292,12 +294,15 @@ func (m *MissionControl) ReportFailure(now time.Time, r *Route, f Failure, g *Gr
 	return Retry
 }
 
-// sweep drops memories faded below 1/1024 once the maps have grown, so
-// that a long-running payer's memory stays bounded by recent activity.
+// sweep drops memories faded below 1/1024 (ten half-lives) once the maps
+// have doubled or ten half-lives have passed since the last sweep, so that
+// a long-running payer's memory stays bounded by recent activity at an
+// amortised constant cost per report.
 func (m *MissionControl) sweep(now int64) {
-	if len(m.chans)+len(m.nodes) < m.sweepAt {
+	if len(m.chans)+len(m.nodes) < m.sweepAt && float64(now-m.swept) < 10*m.halfLife {
 		return
 	}
+	m.swept = now
 	const faded = 1.0 / 1024
 	for k, c := range m.chans {
 		if m.keep(now, max(c.loTime, c.hiTime)) < faded {
