@@ -3,14 +3,12 @@ package htlc
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
-	btcwire "github.com/btcsuite/btcd/wire"
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/script"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -51,27 +49,9 @@ type vecFile struct {
 	} `json:"test_cases"`
 }
 
-func hexBytes(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ToLower(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func parseTx(t testing.TB, s string) *btcwire.MsgTx {
-	t.Helper()
-	tx := new(btcwire.MsgTx)
-	if err := tx.Deserialize(bytes.NewReader(hexBytes(t, s))); err != nil {
-		t.Fatal(err)
-	}
-	return tx
-}
-
 func (h vecHTLC) toHTLC(t testing.TB) (HTLC, Preimage) {
 	var pre Preimage
-	copy(pre[:], hexBytes(t, h.Preimage))
+	copy(pre[:], testutil.Hex(t, h.Preimage))
 	out := HTLC{ID: h.ID, Amount: wire.MilliSatoshi(h.AmountMsat), CLTVExpiry: h.Expiry, PaymentHash: pre.Hash()}
 	switch h.Direction {
 	case "remote->local":
@@ -92,19 +72,13 @@ func (h vecHTLC) toHTLC(t testing.TB) (HTLC, Preimage) {
 // the case; when several HTLCs share a script (same hash, same amount), the
 // test requires that exactly one of them rebuilds the expected bytes.
 func runHTLCVectors(t *testing.T, file string, ct script.ChannelType) int {
-	raw, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vecFile
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
+	testutil.LoadJSON(t, file, &v)
 	p := v.Parameters
-	localKey, _ := btcec.PrivKeyFromBytes(hexBytes(t, p.LocalPrivkey)[:32])
-	remoteKey, _ := btcec.PrivKeyFromBytes(hexBytes(t, p.Internal.RemotePrivkey)[:32])
+	localKey, _ := btcec.PrivKeyFromBytes(testutil.Hex(t, p.LocalPrivkey)[:32])
+	remoteKey, _ := btcec.PrivKeyFromBytes(testutil.Hex(t, p.Internal.RemotePrivkey)[:32])
 	parse := func(s string) *btcec.PublicKey {
-		k, err := btcec.ParsePubKey(hexBytes(t, s))
+		k, err := btcec.ParsePubKey(testutil.Hex(t, s))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +92,7 @@ func runHTLCVectors(t *testing.T, file string, ct script.ChannelType) int {
 
 	matched := 0
 	for _, tc := range v.Cases {
-		commit := parseTx(t, tc.CommitTx)
+		commit := testutil.Tx(t, tc.CommitTx)
 		params := &SecondLevelParams{
 			ChannelType:   ct,
 			CommitTxHash:  commit.TxHash(),
@@ -128,7 +102,7 @@ func runHTLCVectors(t *testing.T, file string, ct script.ChannelType) int {
 			ToSelfDelay:   p.LocalDelay,
 		}
 		for i, want := range tc.HTLCTxs {
-			expected := parseTx(t, want.TxHex)
+			expected := testutil.Tx(t, want.TxHex)
 			outIdx := expected.TxIn[0].PreviousOutPoint.Index
 			if want.OutputIndex != nil && *want.OutputIndex != outIdx {
 				t.Fatalf("%s #%d: output_index disagrees with the tx", tc.Name, i)
@@ -202,7 +176,7 @@ func runHTLCVectors(t *testing.T, file string, ct script.ChannelType) int {
 // TestAppendixCHTLCTransactions checks all 33 HTLC transactions of BOLT 3
 // Appendix C (option_static_remotekey).
 func TestAppendixCHTLCTransactions(t *testing.T) {
-	if n := runHTLCVectors(t, "testdata/commitment_static_remotekey.json", script.StaticRemoteKey); n != 33 {
+	if n := runHTLCVectors(t, "commitment_static_remotekey.json", script.StaticRemoteKey); n != 33 {
 		t.Fatalf("matched %d HTLC transactions, want 33", n)
 	}
 }
@@ -210,7 +184,7 @@ func TestAppendixCHTLCTransactions(t *testing.T) {
 // TestAppendixFHTLCTransactions checks all 15 HTLC transactions of BOLT 3
 // Appendix F (option_anchors).
 func TestAppendixFHTLCTransactions(t *testing.T) {
-	if n := runHTLCVectors(t, "testdata/commitment_anchors.json", script.Anchors); n != 15 {
+	if n := runHTLCVectors(t, "commitment_anchors.json", script.Anchors); n != 15 {
 		t.Fatalf("matched %d HTLC transactions, want 15", n)
 	}
 }

@@ -1,11 +1,11 @@
 package invoice
 
 import (
-	"encoding/json"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/lnkit/lnkit/internal/testutil"
 )
 
 // fuzzSeeds returns every spec example (valid and invalid) as seeds.
@@ -14,13 +14,7 @@ func fuzzSeeds(f *testing.F) []string {
 	var valid validFile
 	var invalid invalidFile
 	for name, v := range map[string]any{"valid.json": &valid, "invalid.json": &invalid} {
-		b, err := os.ReadFile("testdata/" + name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		if err := json.Unmarshal(b, v); err != nil {
-			f.Fatal(err)
-		}
+		testutil.LoadJSON(f, name, v)
 	}
 	for _, e := range valid.Examples {
 		seeds = append(seeds, e.Invoice)

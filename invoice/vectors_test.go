@@ -3,9 +3,7 @@ package invoice
 import (
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil/bech32"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -77,28 +76,14 @@ type invalidFile struct {
 	} `json:"examples"`
 }
 
-func loadJSON(t testing.TB, name string, v any) {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, v))
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	require.NoError(t, err)
-	return b
-}
-
 // tagOf maps a bech32 character to its 5-bit field type.
 func tagOf(c string) byte { return byte(strings.IndexByte(bech32Charset, c[0])) }
 
 func TestValidVectors(t *testing.T) {
 	var f validFile
-	loadJSON(t, "valid.json", &f)
+	testutil.LoadJSON(t, "valid.json", &f)
 	require.Len(t, f.Examples, 16)
-	priv, _ := btcec.PrivKeyFromBytes(unhex(t, f.SigningPrivKey))
+	priv, _ := btcec.PrivKeyFromBytes(testutil.Hex(t, f.SigningPrivKey))
 	signer := NewKeySigner(priv)
 	require.Equal(t, f.SigningPubkey, hex.EncodeToString(signer.PubKey().SerializeCompressed()))
 
@@ -232,7 +217,7 @@ func TestValidVectors(t *testing.T) {
 
 func TestInvalidVectors(t *testing.T) {
 	var f invalidFile
-	loadJSON(t, "invalid.json", &f)
+	testutil.LoadJSON(t, "invalid.json", &f)
 	require.Len(t, f.Examples, 10)
 	want := map[string]error{
 		"Same, but adding invalid unknown feature 100":            ErrUnknownRequiredFeature,

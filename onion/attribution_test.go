@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -52,10 +53,10 @@ type attributionVector struct {
 func loadAttributionVector(t testing.TB) (*attributionVector, SharedSecrets, []time.Duration) {
 	t.Helper()
 	var v attributionVector
-	loadJSON(t, "attribution-test.json", &v)
+	testutil.LoadJSON(t, "attribution-test.json", &v)
 	var hops []Hop
 	for _, h := range v.Hops {
-		hops = append(hops, Hop{PubKey: mustPub(t, h.PubKey)})
+		hops = append(hops, Hop{PubKey: testutil.PubKey(t, h.PubKey)})
 	}
 	// The text lists htlc_hold_time[i] beside pubkey[i], but its trace
 	// (and the attribution data it prints) applies them in the order the
@@ -66,7 +67,7 @@ func loadAttributionVector(t testing.TB) (*attributionVector, SharedSecrets, []t
 	for i, h := range v.Hops {
 		holds[len(holds)-1-i] = time.Duration(h.HoldTime) * HoldTimeUnit
 	}
-	sk, err := parseScalar(mustHex(t, v.SessionKey))
+	sk, err := parseScalar(testutil.Hex(t, v.SessionKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestAttributionVectorFailure(t *testing.T) {
 
 	// The failure the text describes, built with this package's encoder.
 	rest := wire.AppendBigSize(nil, f.TLVType)
-	tlvValue := mustHex(t, f.TLVValue)
+	tlvValue := testutil.Hex(t, f.TLVValue)
 	rest = wire.AppendBigSize(rest, uint64(len(tlvValue)))
 	rest = append(rest, tlvValue...)
 	msg := &FailureMessage{
@@ -184,7 +185,7 @@ func TestAttributionVectorSuccess(t *testing.T) {
 	}
 	// The failure's attribution data does not pass for a fulfill, nor
 	// the other way round: the HMACs cover the failure packet.
-	final := mustHex(t, v.ReturningError[len(v.ReturningError)-1].AttributionData)
+	final := testutil.Hex(t, v.ReturningError[len(v.ReturningError)-1].AttributionData)
 	var fad wire.AttributionData
 	copy(fad[:], final)
 	if attr := secrets.VerifyFulfillAttribution(&fad); attr.FirstInvalid != 0 {

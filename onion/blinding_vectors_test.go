@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -52,7 +53,7 @@ func pubHex(k *btcec.PublicKey) string { return hex.EncodeToString(k.SerializeCo
 // at each hop.
 func TestRouteBlindingVector(t *testing.T) {
 	var v routeBlindingVector
-	loadJSON(t, "route-blinding-test.json", &v)
+	testutil.LoadJSON(t, "route-blinding-test.json", &v)
 	gh := v.Generate.Hops
 	var all []BlindedHop
 	var firstKey *btcec.PublicKey
@@ -65,10 +66,10 @@ func TestRouteBlindingVector(t *testing.T) {
 		var nodes []*btcec.PublicKey
 		var data [][]byte
 		for _, h := range gh[start:end] {
-			nodes = append(nodes, mustPub(t, h.NodeID))
-			data = append(data, mustHex(t, h.EncodedTLVs))
+			nodes = append(nodes, testutil.PubKey(t, h.NodeID))
+			data = append(data, testutil.Hex(t, h.EncodedTLVs))
 		}
-		path, err := BuildBlindedPathWithSessionKey(mustHex(t, gh[start].SessionKey), nodes, data)
+		path, err := BuildBlindedPathWithSessionKey(testutil.Hex(t, gh[start].SessionKey), nodes, data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +78,7 @@ func TestRouteBlindingVector(t *testing.T) {
 		}
 		// Intermediate values, recomputed from path_privkey.
 		for i, h := range gh[start:end] {
-			e, err := parseScalar(mustHex(t, h.PathPrivKey))
+			e, err := parseScalar(testutil.Hex(t, h.PathPrivKey))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -110,8 +111,8 @@ func TestRouteBlindingVector(t *testing.T) {
 	}
 
 	for i, h := range v.Unblind.Hops {
-		priv, _ := btcec.PrivKeyFromBytes(mustHex(t, h.NodePrivKey))
-		pathKey := mustPub(t, h.PathKey)
+		priv, _ := btcec.PrivKeyFromBytes(testutil.Hex(t, h.NodePrivKey))
+		pathKey := testutil.PubKey(t, h.PathKey)
 		if got := BlindedPrivateKey(priv, pathKey); hex.EncodeToString(got.Serialize()) != h.BlindedPrivKey {
 			t.Fatalf("hop %d: blinded private key", i)
 		}
@@ -171,13 +172,13 @@ type blindedPaymentVector struct {
 // Dave and Eve with the path key arriving beside the packet.
 func TestBlindedPaymentOnionVector(t *testing.T) {
 	var v blindedPaymentVector
-	loadJSON(t, "blinded-payment-onion-test.json", &v)
+	testutil.LoadJSON(t, "blinded-payment-onion-test.json", &v)
 	var hops []Hop
 	for _, h := range v.Generate.FullRoute.Hops {
-		hops = append(hops, Hop{PubKey: mustPub(t, h.PubKey), Payload: stripLength(t, mustHex(t, h.Payload))})
+		hops = append(hops, Hop{PubKey: testutil.PubKey(t, h.PubKey), Payload: stripLength(t, testutil.Hex(t, h.Payload))})
 	}
-	assoc := mustHex(t, v.Generate.AssociatedData)
-	pkt, _, err := NewPacketWithSessionKey(mustHex(t, v.Generate.SessionKey), hops, assoc)
+	assoc := testutil.Hex(t, v.Generate.AssociatedData)
+	pkt, _, err := NewPacketWithSessionKey(testutil.Hex(t, v.Generate.SessionKey), hops, assoc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestBlindedPaymentOnionVector(t *testing.T) {
 		if got := hex.EncodeToString(pkt.Encode()); got != h.Onion {
 			t.Fatalf("hop %d: incoming onion differs", i)
 		}
-		priv, _ := btcec.PrivKeyFromBytes(mustHex(t, h.NodePrivKey))
+		priv, _ := btcec.PrivKeyFromBytes(testutil.Hex(t, h.NodePrivKey))
 		proc := NewProcessor(wire.NewPrivateNodeKey(priv), nil)
 		res, err := proc.Process(context.Background(), pkt, assoc, &ProcessOptions{PathKey: pathKey})
 		if err != nil {
@@ -269,22 +270,22 @@ type onionMessageVector struct {
 // blinded-onion-message-onion-test.json and has each hop process it.
 func TestOnionMessageVector(t *testing.T) {
 	var v onionMessageVector
-	loadJSON(t, "blinded-onion-message-onion-test.json", &v)
+	testutil.LoadJSON(t, "blinded-onion-message-onion-test.json", &v)
 	// The real node ids are the decrypting hops' keys; Alice's blinded
 	// hop is built alone (her data overrides the next path key), the
 	// rest from Bob's path key secret onwards.
 	var nodes []*btcec.PublicKey
 	for _, h := range v.Decrypt.Hops {
-		_, pub := btcec.PrivKeyFromBytes(mustHex(t, h.PrivKey))
+		_, pub := btcec.PrivKeyFromBytes(testutil.Hex(t, h.PrivKey))
 		nodes = append(nodes, pub)
 	}
 	var blinded []BlindedHop
 	for _, r := range [][2]int{{0, 1}, {1, len(nodes)}} {
 		var data [][]byte
 		for _, h := range v.Generate.Hops[r[0]:r[1]] {
-			data = append(data, mustHex(t, h.EncryptedDataTLV))
+			data = append(data, testutil.Hex(t, h.EncryptedDataTLV))
 		}
-		path, err := BuildBlindedPathWithSessionKey(mustHex(t, v.Generate.Hops[r[0]].PathKeySecret), nodes[r[0]:r[1]], data)
+		path, err := BuildBlindedPathWithSessionKey(testutil.Hex(t, v.Generate.Hops[r[0]].PathKeySecret), nodes[r[0]:r[1]], data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -302,7 +303,7 @@ func TestOnionMessageVector(t *testing.T) {
 	for i, b := range blinded {
 		mp := &MessagePayload{EncryptedRecipientData: b.EncryptedData}
 		if i == len(blinded)-1 {
-			mp.Extra = wire.ExtraTLVs{{Type: 1, Value: mustHex(t, v.OnionMessage.Unknown1)}}
+			mp.Extra = wire.ExtraTLVs{{Type: 1, Value: testutil.Hex(t, v.OnionMessage.Unknown1)}}
 		}
 		payload, err := mp.Encode()
 		if err != nil {
@@ -310,15 +311,15 @@ func TestOnionMessageVector(t *testing.T) {
 		}
 		hops = append(hops, Hop{PubKey: b.BlindedNodeID, Payload: payload})
 	}
-	want := mustHex(t, v.OnionMessage.Packet)
-	pkt, err := NewMessagePacketWithSessionKey(mustHex(t, v.Generate.SessionKey), hops, len(want)-packetOverhead)
+	want := testutil.Hex(t, v.OnionMessage.Packet)
+	pkt, err := NewMessagePacketWithSessionKey(testutil.Hex(t, v.Generate.SessionKey), hops, len(want)-packetOverhead)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(pkt.Encode(), want) {
 		t.Fatal("onion message packet differs")
 	}
-	msg := &wire.OnionMessage{PathKey: wire.NewPoint(mustPub(t, v.Route.FirstPathKey)), Packet: pkt.Encode()}
+	msg := &wire.OnionMessage{PathKey: wire.NewPoint(testutil.PubKey(t, v.Route.FirstPathKey)), Packet: pkt.Encode()}
 	for i, h := range v.Decrypt.Hops {
 		enc, err := wire.EncodeMessage(msg)
 		if err != nil {
@@ -327,12 +328,12 @@ func TestOnionMessageVector(t *testing.T) {
 		if got := hex.EncodeToString(enc); got != h.OnionMessage {
 			t.Fatalf("hop %d: incoming onion_message differs", i)
 		}
-		decMsg, err := wire.DecodeMessage(mustHex(t, h.OnionMessage))
+		decMsg, err := wire.DecodeMessage(testutil.Hex(t, h.OnionMessage))
 		if err != nil {
 			t.Fatal(err)
 		}
 		dec := decMsg.(*wire.OnionMessage)
-		priv, _ := btcec.PrivKeyFromBytes(mustHex(t, h.PrivKey))
+		priv, _ := btcec.PrivKeyFromBytes(testutil.Hex(t, h.PrivKey))
 		hop, err := NewProcessor(wire.NewPrivateNodeKey(priv), nil).ProcessMessage(context.Background(), dec)
 		if err != nil {
 			t.Fatalf("hop %d: %v", i, err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -51,16 +52,16 @@ func FuzzDecodeOnionMessagePayload(f *testing.F) {
 	if v := loadFuzzMessageVector(f); v != nil {
 		path := &BlindedPath{}
 		var err error
-		path.IntroductionNode, err = btcec.ParsePubKey(mustHex(f, v.Route.FirstNodeID))
+		path.IntroductionNode, err = btcec.ParsePubKey(testutil.Hex(f, v.Route.FirstNodeID))
 		if err == nil {
-			path.FirstPathKey, err = btcec.ParsePubKey(mustHex(f, v.Route.FirstPathKey))
+			path.FirstPathKey, err = btcec.ParsePubKey(testutil.Hex(f, v.Route.FirstPathKey))
 		}
 		for _, h := range v.Route.Hops {
-			k, kerr := btcec.ParsePubKey(mustHex(f, h.BlindedNodeID))
+			k, kerr := btcec.ParsePubKey(testutil.Hex(f, h.BlindedNodeID))
 			if kerr != nil {
 				err = kerr
 			}
-			path.Hops = append(path.Hops, BlindedHop{BlindedNodeID: k, EncryptedData: mustHex(f, h.EncryptedRecipientData)})
+			path.Hops = append(path.Hops, BlindedHop{BlindedNodeID: k, EncryptedData: testutil.Hex(f, h.EncryptedRecipientData)})
 		}
 		if err == nil {
 			// A final hop's payload with every kind of field, and a
@@ -153,11 +154,11 @@ func messageFuzzNode(f *testing.F) (*btcec.PrivateKey, *btcec.PublicKey, [][]byt
 	var plains [][]byte
 	for i, h := range v.Decrypt.Hops {
 		var m wire.OnionMessage
-		raw := mustHex(f, h.OnionMessage)
+		raw := testutil.Hex(f, h.OnionMessage)
 		if len(raw) < 2 || m.DecodePayload(raw[2:]) != nil {
 			continue
 		}
-		priv, _ := btcec.PrivKeyFromBytes(mustHex(f, h.PrivKey))
+		priv, _ := btcec.PrivKeyFromBytes(testutil.Hex(f, h.PrivKey))
 		pk, err := m.PathKey.PublicKey()
 		pkt, err2 := DecodeMessagePacket(m.Packet)
 		if err != nil || err2 != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -67,8 +68,8 @@ func FuzzProcessPacket(f *testing.F) {
 		var v onionTestVector
 		if jsonErr := jsonUnmarshal(raw, &v); jsonErr == nil {
 			// The start of the spec's hop_payloads as ciphertext.
-			if onion := mustHex(f, v.Onion); len(onion) == PacketSize {
-				f.Add(onion[34:34+100], mustHex(f, v.Generate.AssociatedData), uint8(fuzzCiphertext))
+			if onion := testutil.Hex(f, v.Onion); len(onion) == PacketSize {
+				f.Add(onion[34:34+100], testutil.Hex(f, v.Generate.AssociatedData), uint8(fuzzCiphertext))
 			}
 		}
 	}
@@ -203,7 +204,7 @@ func FuzzDecodeHopPayload(f *testing.F) {
 		"082200000000000000000000000000000000000000000000000000000000000000000102",
 		"fe0001000001aa",
 	} {
-		f.Add(mustHex(f, s))
+		f.Add(testutil.Hex(f, s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := DecodeHopPayload(b)

@@ -6,12 +6,13 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/wire"
 )
 
 func TestHopPayloadRoundTrip(t *testing.T) {
 	pk := wire.Point{}
-	copy(pk[:], mustHex(t, "02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619"))
+	copy(pk[:], testutil.Hex(t, "02eec7245d6b7d2ccb30380bfbe2a3648cd7a942653f5aa340edcea1f283686619"))
 	p := &HopPayload{
 		AmountToForward: Amount(15000),
 		OutgoingCLTV:    U32(1500),

@@ -4,42 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/wire"
 )
-
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
-
-func mustPub(t testing.TB, s string) *btcec.PublicKey {
-	t.Helper()
-	k, err := btcec.ParsePubKey(mustHex(t, s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func loadJSON(t testing.TB, name string, v any) {
-	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // stripLength removes the BigSize length prefix the vector files include in
 // their payloads.
@@ -69,16 +39,16 @@ type onionTestVector struct {
 // peels it at every hop with the hops' private keys.
 func TestOnionVector(t *testing.T) {
 	var v onionTestVector
-	loadJSON(t, "onion-test.json", &v)
+	testutil.LoadJSON(t, "onion-test.json", &v)
 	var hops []Hop
 	for _, h := range v.Generate.Hops {
-		hops = append(hops, Hop{PubKey: mustPub(t, h.PubKey), Payload: stripLength(t, mustHex(t, h.Payload))})
+		hops = append(hops, Hop{PubKey: testutil.PubKey(t, h.PubKey), Payload: stripLength(t, testutil.Hex(t, h.Payload))})
 	}
-	assoc := mustHex(t, v.Generate.AssociatedData)
-	want := mustHex(t, v.Onion)
+	assoc := testutil.Hex(t, v.Generate.AssociatedData)
+	want := testutil.Hex(t, v.Onion)
 
 	// The session key comes through the injectable reader.
-	pkt, secrets, err := NewPacket(bytes.NewReader(mustHex(t, v.Generate.SessionKey)), hops, assoc)
+	pkt, secrets, err := NewPacket(bytes.NewReader(testutil.Hex(t, v.Generate.SessionKey)), hops, assoc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +62,7 @@ func TestOnionVector(t *testing.T) {
 	}
 	cur := decoded
 	for i, keyHex := range v.Decode {
-		priv, pub := btcec.PrivKeyFromBytes(mustHex(t, keyHex))
+		priv, pub := btcec.PrivKeyFromBytes(testutil.Hex(t, keyHex))
 		if !pub.IsEqual(hops[i].PubKey) {
 			t.Fatalf("hop %d: decode key does not match the route", i)
 		}
@@ -164,12 +134,12 @@ type onionErrorVector struct {
 // origin then decrypts it to hop 4.
 func TestOnionErrorVector(t *testing.T) {
 	var v onionErrorVector
-	loadJSON(t, "onion-error-test.json", &v)
+	testutil.LoadJSON(t, "onion-error-test.json", &v)
 	var hops []Hop
 	for _, h := range v.Generate.Hops {
-		hops = append(hops, Hop{PubKey: mustPub(t, h.PubKey)})
+		hops = append(hops, Hop{PubKey: testutil.PubKey(t, h.PubKey)})
 	}
-	sk, err := parseScalar(mustHex(t, v.Generate.SessionKey))
+	sk, err := parseScalar(testutil.Hex(t, v.Generate.SessionKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +161,7 @@ func TestOnionErrorVector(t *testing.T) {
 		}
 	}
 	last := len(hops) - 1
-	msg, err := DecodeFailureMessage(mustHex(t, v.Generate.FailureMessage))
+	msg, err := DecodeFailureMessage(testutil.Hex(t, v.Generate.FailureMessage))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +188,7 @@ func TestOnionErrorVector(t *testing.T) {
 	if got := hex.EncodeToString(reason); got != v.ErrorPacket {
 		t.Fatalf("error packet\n got %s\nwant %s", got, v.ErrorPacket)
 	}
-	d, err := secrets.DecryptFailure(mustHex(t, v.ErrorPacket))
+	d, err := secrets.DecryptFailure(testutil.Hex(t, v.ErrorPacket))
 	if err != nil {
 		t.Fatal(err)
 	}

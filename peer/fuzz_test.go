@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -13,11 +14,11 @@ import (
 func FuzzResponder(f *testing.F) {
 	v := loadVectors(f)
 	for _, tc := range v.Responder {
-		f.Add(append(unhex(f, tc.Act1Input), unhex(f, tc.Act3Input)...))
+		f.Add(append(testutil.Hex(f, tc.Act1Input), testutil.Hex(f, tc.Act3Input)...))
 	}
 	f.Add([]byte{})
 	rv := v.Responder[0]
-	lsPriv, ePriv := unhex(f, rv.LSPriv), unhex(f, rv.EPriv)
+	lsPriv, ePriv := testutil.Hex(f, rv.LSPriv), testutil.Hex(f, rv.EPriv)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		conn := newScriptConn(data)
 		cfg := HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(privFromBytes(lsPriv)), Rand: bytes.NewReader(ePriv)}
@@ -40,7 +41,7 @@ func FuzzResponder(f *testing.F) {
 // was read from.
 func FuzzFrameReader(f *testing.F) {
 	v := loadVectors(f).Message
-	sk, rk, ck := unhex32(f, v.SK), unhex32(f, v.RK), unhex32(f, v.CK)
+	sk, rk, ck := testutil.Hex32(f, v.SK), testutil.Hex32(f, v.RK), testutil.Hex32(f, v.CK)
 	seed := newScriptConn(nil)
 	tx := newTransport(seed, nil, sk, rk, ck)
 	for _, m := range [][]byte{{0, 18, 0, 0}, []byte("hello"), make([]byte, 300), {}} {

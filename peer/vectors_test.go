@@ -3,15 +3,13 @@ package peer
 import (
 	"bytes"
 	"encoding/hex"
-	"encoding/json"
 	"io"
 	"net"
-	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/wire"
 	"github.com/stretchr/testify/require"
 )
@@ -71,26 +69,9 @@ type transportVectors struct {
 
 func loadVectors(t testing.TB) *transportVectors {
 	t.Helper()
-	b, err := os.ReadFile("testdata/transport.json")
-	require.NoError(t, err)
 	var v transportVectors
-	require.NoError(t, json.Unmarshal(b, &v))
+	testutil.LoadJSON(t, "transport.json", &v)
 	return &v
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.TrimPrefix(s, "0x"))
-	require.NoError(t, err)
-	return b
-}
-
-func unhex32(t testing.TB, s string) [32]byte {
-	var a [32]byte
-	b := unhex(t, s)
-	require.Len(t, b, 32)
-	copy(a[:], b)
-	return a
 }
 
 // vectorErrors maps the vectors' error names to the sentinels.
@@ -140,7 +121,7 @@ func (c *scriptConn) SetReadDeadline(time.Time) error  { return nil }
 func (c *scriptConn) SetWriteDeadline(time.Time) error { return nil }
 
 func privFromHex(t testing.TB, s string) *btcec.PrivateKey {
-	return privFromBytes(unhex(t, s))
+	return privFromBytes(testutil.Hex(t, s))
 }
 
 func privFromBytes(b []byte) *btcec.PrivateKey {
@@ -155,10 +136,10 @@ func TestVectorsInitiator(t *testing.T) {
 		t.Run(tc.Name, func(t *testing.T) {
 			ls := privFromHex(t, tc.LSPriv)
 			require.Equal(t, tc.LSPub, hex.EncodeToString(ls.PubKey().SerializeCompressed()))
-			rs, err := btcec.ParsePubKey(unhex(t, tc.RSPub))
+			rs, err := btcec.ParsePubKey(testutil.Hex(t, tc.RSPub))
 			require.NoError(t, err)
-			conn := newScriptConn(unhex(t, tc.Act2Input))
-			cfg := HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(ls), Rand: bytes.NewReader(unhex(t, tc.EPriv))}
+			conn := newScriptConn(testutil.Hex(t, tc.Act2Input))
+			cfg := HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(ls), Rand: bytes.NewReader(testutil.Hex(t, tc.EPriv))}
 			tr, err := Initiate(t.Context(), conn, cfg, rs)
 			out := conn.out.Bytes()
 			require.GreaterOrEqual(t, len(out), ActOneSize)
@@ -188,9 +169,9 @@ func TestVectorsResponder(t *testing.T) {
 		t.Run(tc.Name, func(t *testing.T) {
 			ls := privFromHex(t, tc.LSPriv)
 			require.Equal(t, tc.LSPub, hex.EncodeToString(ls.PubKey().SerializeCompressed()))
-			in := append(unhex(t, tc.Act1Input), unhex(t, tc.Act3Input)...)
+			in := append(testutil.Hex(t, tc.Act1Input), testutil.Hex(t, tc.Act3Input)...)
 			conn := newScriptConn(in)
-			cfg := HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(ls), Rand: bytes.NewReader(unhex(t, tc.EPriv))}
+			cfg := HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(ls), Rand: bytes.NewReader(testutil.Hex(t, tc.EPriv))}
 			tr, err := Respond(t.Context(), conn, cfg)
 			out := conn.out.Bytes()
 			if tc.Act2Output != "" {
@@ -222,8 +203,8 @@ func TestVectorsResponder(t *testing.T) {
 // key rotations, and that a receiving transport decrypts every frame.
 func TestVectorsMessages(t *testing.T) {
 	v := loadVectors(t).Message
-	sk, rk, ck := unhex32(t, v.SK), unhex32(t, v.RK), unhex32(t, v.CK)
-	plain := unhex(t, v.Plaintext)
+	sk, rk, ck := testutil.Hex32(t, v.SK), testutil.Hex32(t, v.RK), testutil.Hex32(t, v.CK)
+	plain := testutil.Hex(t, v.Plaintext)
 
 	conn := newScriptConn(nil)
 	tr := newTransport(conn, nil, sk, rk, ck)

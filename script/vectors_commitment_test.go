@@ -11,6 +11,7 @@ import (
 	"github.com/btcsuite/btcd/txscript"
 	btcwire "github.com/btcsuite/btcd/wire"
 
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/script/scripttest"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -90,15 +91,6 @@ func (h vHTLC) kind() HTLCKind {
 	return Received
 }
 
-func parseTx(t *testing.T, s string) *btcwire.MsgTx {
-	t.Helper()
-	var tx btcwire.MsgTx
-	if err := tx.Deserialize(bytes.NewReader(mustHex(t, s))); err != nil {
-		t.Fatal(err)
-	}
-	return &tx
-}
-
 // candidate is an output script the vectors' commitment may hold.
 type candidate struct {
 	name string
@@ -122,15 +114,15 @@ func TestAppendixFScripts(t *testing.T) {
 // commitment and every HTLC transaction with the spec's signatures.
 func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases int) {
 	var v commitmentVectors
-	loadJSON(t, file, &v)
+	testutil.LoadJSON(t, file, &v)
 	p := v.Parameters
 	iv := p.InternalDerivationValue
-	pcp := mustPub(t, iv.LocalPerCommitmentPoint)
+	pcp := testutil.PubKey(t, iv.LocalPerCommitmentPoint)
 
 	// Key derivation from the INTERNAL values of Appendix C.
-	localHTLC := TweakPubKey(mustPub(t, p.LocalHTLCBasepoint), pcp)
-	remoteHTLC := TweakPubKey(mustPub(t, p.RemoteHTLCBasepoint), pcp)
-	delayed := TweakPubKey(mustPub(t, iv.LocalDelayedPaymentBasepoint), pcp)
+	localHTLC := TweakPubKey(testutil.PubKey(t, p.LocalHTLCBasepoint), pcp)
+	remoteHTLC := TweakPubKey(testutil.PubKey(t, p.RemoteHTLCBasepoint), pcp)
+	delayed := TweakPubKey(testutil.PubKey(t, iv.LocalDelayedPaymentBasepoint), pcp)
 	for _, c := range []struct {
 		name string
 		got  *btcec.PublicKey
@@ -140,7 +132,7 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 		{"remote_htlcpubkey", remoteHTLC, p.RemoteHTLCPubkey},
 		{"local_delayedpubkey", delayed, p.LocalDelayedPubkey},
 	} {
-		if !bytes.Equal(c.got.SerializeCompressed(), mustHex(t, c.want)) {
+		if !bytes.Equal(c.got.SerializeCompressed(), testutil.Hex(t, c.want)) {
 			t.Fatalf("%s: got %x want %s", c.name, c.got.SerializeCompressed(), c.want)
 		}
 	}
@@ -149,18 +141,18 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 		{"local_delayed_privkey", iv.LocalDelayedPaymentBasepointSecret, iv.LocalDelayedPaymentBasepoint, iv.LocalDelayedPrivkey},
 		{"remote_privkey", iv.RemotePaymentBasepointSecret, p.RemotePaymentBasepoint, iv.RemotePrivkey},
 	} {
-		got := TweakPrivKey(mustPriv(t, c.secret), mustPub(t, c.base), pcp)
-		if !bytes.Equal(got.Serialize(), mustPriv(t, c.want).Serialize()) {
+		got := TweakPrivKey(testutil.PrivKey(t, c.secret), testutil.PubKey(t, c.base), pcp)
+		if !bytes.Equal(got.Serialize(), testutil.PrivKey(t, c.want).Serialize()) {
 			t.Fatalf("%s: got %x want %s", c.name, got.Serialize(), c.want)
 		}
 	}
 
-	rev := mustPub(t, p.LocalRevocationPubkey)
-	localFunding, remoteFunding := mustPub(t, p.LocalFundingPubkey), mustPub(t, p.RemoteFundingPubkey)
-	remotePay := ToRemoteKey(mustPub(t, p.RemotePaymentBasepoint))
-	factor := ObscuringFactor(mustPub(t, p.LocalPaymentBasepoint), remotePay)
+	rev := testutil.PubKey(t, p.LocalRevocationPubkey)
+	localFunding, remoteFunding := testutil.PubKey(t, p.LocalFundingPubkey), testutil.PubKey(t, p.RemoteFundingPubkey)
+	remotePay := ToRemoteKey(testutil.PubKey(t, p.RemotePaymentBasepoint))
+	factor := ObscuringFactor(testutil.PubKey(t, p.LocalPaymentBasepoint), remotePay)
 	var wantFactor uint64
-	for _, b := range mustHex(t, p.ObscuringFactor) {
+	for _, b := range testutil.Hex(t, p.ObscuringFactor) {
 		wantFactor = wantFactor<<8 | uint64(b)
 	}
 	if factor != wantFactor {
@@ -174,7 +166,7 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(fundingWS, mustHex(t, p.FundingWScript)) {
+	if !bytes.Equal(fundingWS, testutil.Hex(t, p.FundingWScript)) {
 		t.Fatal("funding witness script differs from the vectors")
 	}
 	fundingHash, err := chainhash.NewHashFromStr(p.FundingTxID)
@@ -197,7 +189,7 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 			if tc.DustLimit != nil {
 				dust = btcutilAmount(*tc.DustLimit)
 			}
-			tx := parseTx(t, tc.CommitTx)
+			tx := testutil.Tx(t, tc.CommitTx)
 
 			// Locktime, sequence and their inverse.
 			if tx.LockTime != lockTime || tx.TxIn[0].Sequence != sequence {
@@ -225,7 +217,7 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 					continue
 				}
 				untrimmed++
-				pre := mustHex(t, h.Preimage)
+				pre := testutil.Hex(t, h.Preimage)
 				ws, err := HTLCScript(ct, h.kind(), rev, localHTLC, remoteHTLC, sha256.Sum256(pre), h.Expiry)
 				if err != nil {
 					t.Fatal(err)
@@ -244,12 +236,12 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 			// Scripts the spec prints, byte for byte.
 			for _, oc := range tc.OutputsComment {
 				if oc.Output == "to_remote" {
-					if !bytes.Equal(P2WPKH(remotePay), P2WPKH(mustPub(t, oc.P2WPKH))) {
+					if !bytes.Equal(P2WPKH(remotePay), P2WPKH(testutil.PubKey(t, oc.P2WPKH))) {
 						t.Fatal("to_remote key differs")
 					}
 					continue
 				}
-				want := mustHex(t, oc.WScript)
+				want := testutil.Hex(t, oc.WScript)
 				if _, ok := cands[string(P2WSH(want))]; !ok {
 					t.Fatalf("spec %s script %x not produced", oc.Output, want)
 				}
@@ -283,12 +275,12 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 
 			// The commitment's funding witness, then the engine.
 			w := tx.TxIn[0].Witness
-			remoteSig := append(mustHex(t, tc.RemoteSignature), byte(txscript.SigHashAll))
+			remoteSig := append(testutil.Hex(t, tc.RemoteSignature), byte(txscript.SigHashAll))
 			localSig := w[1]
 			if bytes.Equal(localSig, remoteSig) {
 				localSig = w[2]
 			}
-			if tc.LocalSignature != "" && !bytes.Equal(localSig, append(mustHex(t, tc.LocalSignature), 1)) {
+			if tc.LocalSignature != "" && !bytes.Equal(localSig, append(testutil.Hex(t, tc.LocalSignature), 1)) {
 				t.Fatal("local signature not in the funding witness")
 			}
 			fw, _ := FundingWitness(localFunding, remoteFunding, localSig, remoteSig)
@@ -305,7 +297,7 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 
 			// Second-stage transactions: layout, output script, engine.
 			for _, ht := range tc.HTLCTxs {
-				htx := parseTx(t, ht.TxHex)
+				htx := testutil.Tx(t, ht.TxHex)
 				idx := htx.TxIn[0].PreviousOutPoint.Index
 				c := cands[string(tx.TxOut[idx].PkScript)]
 				if c.htlc == nil {
@@ -322,7 +314,7 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 					want = OfferedHTLCLocalTimeoutWitness(hw[1], hw[2], c.ws)
 				} else {
 					var pre [32]byte
-					copy(pre[:], mustHex(t, c.htlc.Preimage))
+					copy(pre[:], testutil.Hex(t, c.htlc.Preimage))
 					want = ReceivedHTLCLocalSuccessWitness(hw[1], hw[2], pre, c.ws)
 				}
 				if !witnessEqual(want, hw) {
@@ -332,7 +324,7 @@ func testCommitmentVectors(t *testing.T, ct ChannelType, file string, wantCases 
 				if err != nil {
 					t.Fatalf("ParseWitness of the spec's HTLC tx: %v", err)
 				}
-				if c.htlc.kind() == Received && (pw.Path != PathReceivedLocalSuccess || !bytes.Equal(pw.Preimage[:], mustHex(t, c.htlc.Preimage))) {
+				if c.htlc.kind() == Received && (pw.Path != PathReceivedLocalSuccess || !bytes.Equal(pw.Preimage[:], testutil.Hex(t, c.htlc.Preimage))) {
 					t.Fatalf("HTLC-success parsed as %v", pw.Path)
 				}
 				if c.htlc.kind() == Offered && pw.Path != PathOfferedLocalTimeout {

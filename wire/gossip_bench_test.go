@@ -7,6 +7,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
+	"github.com/lnkit/lnkit/internal/testutil"
 )
 
 // Gossip sync decodes and verifies millions of channel_updates, so these
@@ -104,7 +105,7 @@ func BenchmarkWireChannelUpdateVerify(b *testing.B) {
 // addresses into a reused value.
 func BenchmarkWireNodeAnnouncementDecode(b *testing.B) {
 	rng := rand.New(rand.NewSource(1))
-	addrs, _ := decodeAddressList(append([]byte(nil), mustHex(clnAddresses)...))
+	addrs, _ := decodeAddressList(append([]byte(nil), testutil.MustHex(clnAddresses)...))
 	m := &NodeAnnouncement{Signature: randomSignature(rng), Features: NewFeatureVector(FeatureStaticRemoteKey), NodeID: randomPoint(rng), Addresses: addrs}
 	enc, err := EncodeMessage(m)
 	if err != nil {
@@ -141,12 +142,4 @@ func BenchmarkSCIDListDecode(b *testing.B) {
 			}
 		})
 	}
-}
-
-func mustHex(s string) []byte {
-	b := make([]byte, len(s)/2)
-	for i := range b {
-		fmt.Sscanf(s[2*i:2*i+2], "%02x", &b[i])
-	}
-	return b
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -32,13 +33,13 @@ func TestInitVectors(t *testing.T) {
 			Description string `json:"description"`
 		} `json:"init_messages"`
 	}
-	loadJSON(t, "testdata/bolt01/messages.json", &f)
+	testutil.LoadJSON(t, "bolt01/messages.json", &f)
 	require.Len(t, f.Init, 5)
 	// Why each invalid vector must fail, in file order.
 	reasons := []error{ErrTruncated, ErrUnknownEvenTLV, ErrTLVOrder}
 	invalid := 0
 	for _, v := range f.Init {
-		in := unhex(t, v.Hex)
+		in := testutil.Hex(t, v.Hex)
 		m, err := DecodeMessage(in)
 		if !v.Valid {
 			require.ErrorIs(t, err, reasons[invalid], v.Description)
@@ -57,7 +58,7 @@ func TestInitVectors(t *testing.T) {
 	}
 	require.Equal(t, 3, invalid)
 	// The valid extension keeps both odd records.
-	m, err := DecodeMessage(unhex(t, f.Init[1].Hex))
+	m, err := DecodeMessage(testutil.Hex(t, f.Init[1].Hex))
 	require.NoError(t, err)
 	require.Equal(t, ExtraTLVs{{Type: 0xc9, Value: []byte{0x2a}}, {Type: 0xcb, Value: []byte{0x04}}}, m.(*Init).Extra)
 }
@@ -101,7 +102,7 @@ func TestInitTLVs(t *testing.T) {
 		{base + "0100", []ChainHash{}},
 		{base + "0140" + MainnetChainHash.String() + TestnetChainHash.String(), nil},
 	} {
-		m, err := DecodeMessage(unhex(t, tc.hex))
+		m, err := DecodeMessage(testutil.Hex(t, tc.hex))
 		require.NoError(t, err, tc.hex)
 		if tc.nets != nil || tc.hex == base {
 			require.Equal(t, tc.nets, m.(*Init).Networks, tc.hex)
@@ -113,12 +114,12 @@ func TestInitTLVs(t *testing.T) {
 	// ChainHash.String is in display order; rebuild the two-chain case in
 	// wire order to check the decoded values.
 	two := base + "0140" + hexString(MainnetChainHash[:]) + hexString(TestnetChainHash[:])
-	m, err := DecodeMessage(unhex(t, two))
+	m, err := DecodeMessage(testutil.Hex(t, two))
 	require.NoError(t, err)
 	require.Equal(t, []ChainHash{MainnetChainHash, TestnetChainHash}, m.(*Init).Networks)
 
 	// networks must hold whole chain hashes.
-	_, err = DecodeMessage(unhex(t, base+"0101ff"))
+	_, err = DecodeMessage(testutil.Hex(t, base+"0101ff"))
 	require.ErrorIs(t, err, ErrTLVValue)
 
 	// remote_addr: every known type, an unknown type kept raw, and
@@ -138,7 +139,7 @@ func TestInitTLVs(t *testing.T) {
 		{"01c0000201260700", ErrTLVValue},     // a byte after the descriptor
 		{"05056162632607", ErrInvalidAddress}, // hostname runs past the value
 	} {
-		in := unhex(t, base+"03"+hexString([]byte{byte(len(tc.val) / 2)})+tc.val)
+		in := testutil.Hex(t, base+"03"+hexString([]byte{byte(len(tc.val) / 2)})+tc.val)
 		m, err := DecodeMessage(in)
 		if tc.err != nil {
 			require.ErrorIs(t, err, tc.err, tc.val)
@@ -185,7 +186,7 @@ func TestErrorAndWarning(t *testing.T) {
 	require.Equal(t, "0001"+hexString(make([]byte, 32))+"0003"+"6f6b07", hexString(enc))
 
 	// len longer than the payload is truncation.
-	_, err = DecodeMessage(unhex(t, "0011"+hexString(id[:])+"0008"+hexString([]byte("bad sig"))))
+	_, err = DecodeMessage(testutil.Hex(t, "0011"+hexString(id[:])+"0008"+hexString([]byte("bad sig"))))
 	require.ErrorIs(t, err, ErrTruncated)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	btcwire "github.com/btcsuite/btcd/wire"
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -76,14 +77,14 @@ func rep(b string, n int) string { return strings.Repeat(b, n) }
 
 func hexPoint(t testing.TB, s string) Point {
 	var p Point
-	copy(p[:], unhex(t, s))
+	copy(p[:], testutil.Hex(t, s))
 	require.NoError(t, p.Validate())
 	return p
 }
 
 func hexSig(t testing.TB, s string) Signature {
 	var sig Signature
-	copy(sig[:], unhex(t, s))
+	copy(sig[:], testutil.Hex(t, s))
 	return sig
 }
 
@@ -99,7 +100,7 @@ func fill32(b byte) [32]byte {
 // decodes want and compares the value with m.
 func checkLayout(t *testing.T, m Message, want string) {
 	t.Helper()
-	wantB := unhex(t, want)
+	wantB := testutil.Hex(t, want)
 	got, err := EncodeMessage(m)
 	require.NoError(t, err)
 	require.Equal(t, hex.EncodeToString(wantB), hex.EncodeToString(got))
@@ -166,7 +167,7 @@ func TestEstablishmentV1Layout(t *testing.T) {
 		"01021000"+ // channel_type
 		"0301ff") // unknown odd record
 
-	script := unhex(t, "0014"+rep("ab", 20))
+	script := testutil.Hex(t, "0014"+rep("ab", 20))
 	accept := &AcceptChannel{
 		TemporaryChannelID:    ChannelID(fill32(0xaa)),
 		DustLimit:             546,
@@ -277,7 +278,7 @@ func TestEstablishmentV2Layout(t *testing.T) {
 		ChannelID: ChannelID(fill32(0xcc)),
 		SerialID:  5,
 		Amount:    100_000,
-		Script:    unhex(t, "0014"+rep("ab", 20)),
+		Script:    testutil.Hex(t, "0014"+rep("ab", 20)),
 	}, "0043"+rep("cc", 32)+"0000000000000005"+"00000000000186a0"+"0016"+"0014"+rep("ab", 20))
 
 	checkLayout(t, &TxRemoveInput{ChannelID: ChannelID(fill32(0xcc)), SerialID: 7},
@@ -290,7 +291,7 @@ func TestEstablishmentV2Layout(t *testing.T) {
 	checkLayout(t, &TxSignatures{
 		ChannelID:            ChannelID(fill32(0xcc)),
 		TxID:                 txid,
-		Witnesses:            [][]byte{unhex(t, "0201aa02bbcc"), unhex(t, "00")},
+		Witnesses:            [][]byte{testutil.Hex(t, "0201aa02bbcc"), testutil.Hex(t, "00")},
 		SharedInputSignature: &sig,
 	}, "0047"+rep("cc", 32)+rep("77", 32)+
 		"0002"+ // num_witnesses
@@ -337,7 +338,7 @@ func TestEstablishmentV2Layout(t *testing.T) {
 // closing_sig against hand-built bytes.
 func TestCloseLayout(t *testing.T) {
 	script := "0014" + rep("ab", 20)
-	checkLayout(t, &Shutdown{ChannelID: ChannelID(fill32(0xcc)), ScriptPubKey: unhex(t, script)},
+	checkLayout(t, &Shutdown{ChannelID: ChannelID(fill32(0xcc)), ScriptPubKey: testutil.Hex(t, script)},
 		"0026"+rep("cc", 32)+"0016"+script)
 
 	checkLayout(t, &ClosingSigned{
@@ -348,7 +349,7 @@ func TestCloseLayout(t *testing.T) {
 	}, "0027"+rep("cc", 32)+"00000000000002bc"+hexSigA+"01"+"10"+"00000000000001f4"+"00000000000005dc")
 
 	a, b := hexSig(t, hexSigA), hexSig(t, hexSigB)
-	closer, closee := unhex(t, script), unhex(t, "0020"+rep("cd", 32))
+	closer, closee := testutil.Hex(t, script), testutil.Hex(t, "0020"+rep("cd", 32))
 	checkLayout(t, &ClosingComplete{
 		ChannelID:    ChannelID(fill32(0xcc)),
 		CloserScript: closer,
@@ -467,7 +468,7 @@ func runTLVCases(t *testing.T, cases []tlvCase) {
 		t.Run(c.name, func(t *testing.T) {
 			enc, err := EncodeMessage(c.base)
 			require.NoError(t, err)
-			in := append(enc, unhex(t, c.stream)...)
+			in := append(enc, testutil.Hex(t, c.stream)...)
 			m, err := DecodeMessage(in)
 			if c.err != nil {
 				require.ErrorIs(t, err, c.err)
@@ -659,14 +660,14 @@ func TestFixedSizeTLVs(t *testing.T) {
 // TestCommitmentSignedLengths checks num_htlcs against the bytes present.
 func TestCommitmentSignedLengths(t *testing.T) {
 	base := "0084" + rep("cc", 32) + hexSigA
-	_, err := DecodeMessage(unhex(t, base+"ffff"+hexSigB))
+	_, err := DecodeMessage(testutil.Hex(t, base+"ffff"+hexSigB))
 	require.ErrorIs(t, err, ErrTruncated)
-	_, err = DecodeMessage(unhex(t, base+"0002"+hexSigB))
+	_, err = DecodeMessage(testutil.Hex(t, base+"0002"+hexSigB))
 	require.ErrorIs(t, err, ErrTruncated)
 	// An HTLC signature out of range is refused like the main one.
-	_, err = DecodeMessage(unhex(t, base+"0001"+rep("ff", 64)))
+	_, err = DecodeMessage(testutil.Hex(t, base+"0001"+rep("ff", 64)))
 	require.ErrorIs(t, err, ErrInvalidSignature)
-	m, err := DecodeMessage(unhex(t, base+"0000"))
+	m, err := DecodeMessage(testutil.Hex(t, base+"0000"))
 	require.NoError(t, err)
 	require.Nil(t, m.(*CommitmentSigned).HTLCSignatures)
 
@@ -674,17 +675,17 @@ func TestCommitmentSignedLengths(t *testing.T) {
 	// the boundary: n-1 is accepted, n refused, in r and in s.
 	const nHex = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141"
 	const nMinus1 = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364140"
-	m, err = DecodeMessage(unhex(t, base+"0002"+nMinus1+nMinus1+hexSigB))
+	m, err = DecodeMessage(testutil.Hex(t, base+"0002"+nMinus1+nMinus1+hexSigB))
 	require.NoError(t, err)
 	require.Len(t, m.(*CommitmentSigned).HTLCSignatures, 2)
-	_, err = DecodeMessage(unhex(t, base+"0001"+nHex+rep("01", 32)))
+	_, err = DecodeMessage(testutil.Hex(t, base+"0001"+nHex+rep("01", 32)))
 	require.ErrorIs(t, err, ErrInvalidSignature)
-	_, err = DecodeMessage(unhex(t, base+"0001"+rep("01", 32)+nHex))
+	_, err = DecodeMessage(testutil.Hex(t, base+"0001"+rep("01", 32)+nHex))
 	require.ErrorIs(t, err, ErrInvalidSignature)
 
 	// funding_txid shares the signatures' allocation; appending to the
 	// signatures must not overwrite it.
-	m, err = DecodeMessage(unhex(t, base+"0001"+hexSigB+"0120"+rep("77", 32)))
+	m, err = DecodeMessage(testutil.Hex(t, base+"0001"+hexSigB+"0120"+rep("77", 32)))
 	require.NoError(t, err)
 	cs := m.(*CommitmentSigned)
 	grown := append(cs.HTLCSignatures, hexSig(t, hexSigA))
@@ -700,11 +701,11 @@ func TestCommitmentSignedLengths(t *testing.T) {
 // TestTxSignaturesLengths checks num_witnesses against the bytes present.
 func TestTxSignaturesLengths(t *testing.T) {
 	base := "0047" + rep("cc", 32) + rep("77", 32)
-	_, err := DecodeMessage(unhex(t, base+"ffff"+"0000"))
+	_, err := DecodeMessage(testutil.Hex(t, base+"ffff"+"0000"))
 	require.ErrorIs(t, err, ErrTruncated)
-	_, err = DecodeMessage(unhex(t, base+"0001"+"0005"+"0101"))
+	_, err = DecodeMessage(testutil.Hex(t, base+"0001"+"0005"+"0101"))
 	require.ErrorIs(t, err, ErrTruncated)
-	m, err := DecodeMessage(unhex(t, base+"0001"+"0000"))
+	m, err := DecodeMessage(testutil.Hex(t, base+"0001"+"0000"))
 	require.NoError(t, err)
 	require.Equal(t, [][]byte{nil}, m.(*TxSignatures).Witnesses)
 }
@@ -713,7 +714,7 @@ func TestTxSignaturesLengths(t *testing.T) {
 // my_current_per_commitment_point, so an invalid one does not fail the
 // message (unlike every other point in this package).
 func TestReestablishIgnoresBadPoint(t *testing.T) {
-	in := unhex(t, "0088"+rep("cc", 32)+rep("00", 8)+rep("00", 8)+rep("00", 32)+rep("00", 33))
+	in := testutil.Hex(t, "0088"+rep("cc", 32)+rep("00", 8)+rep("00", 8)+rep("00", 32)+rep("00", 33))
 	m, err := DecodeMessage(in)
 	require.NoError(t, err)
 	r := m.(*ChannelReestablish)
@@ -723,7 +724,7 @@ func TestReestablishIgnoresBadPoint(t *testing.T) {
 	require.Equal(t, in, out)
 
 	// Points elsewhere are validated.
-	_, err = DecodeMessage(unhex(t, "0085"+rep("cc", 32)+rep("5e", 32)+rep("00", 33)))
+	_, err = DecodeMessage(testutil.Hex(t, "0085"+rep("cc", 32)+rep("5e", 32)+rep("00", 33)))
 	require.ErrorIs(t, err, ErrInvalidPoint)
 }
 
@@ -767,7 +768,7 @@ func TestWitnessEncoding(t *testing.T) {
 			require.True(t, bytes.Equal(w[i], got[i]))
 		}
 	}
-	require.Equal(t, unhex(t, "0201aa02bbcc"), EncodeWitness(btcwire.TxWitness{{0xaa}, {0xbb, 0xcc}}))
+	require.Equal(t, testutil.Hex(t, "0201aa02bbcc"), EncodeWitness(btcwire.TxWitness{{0xaa}, {0xbb, 0xcc}}))
 	for name, in := range map[string]string{
 		"empty input":        "",
 		"count past the end": "05" + "00",
@@ -776,7 +777,7 @@ func TestWitnessEncoding(t *testing.T) {
 		"non-canonical size": "fd0100" + "00",
 		"huge count":         "ffffffffffffffffff",
 	} {
-		_, err := ParseWitness(unhex(t, in))
+		_, err := ParseWitness(testutil.Hex(t, in))
 		require.ErrorIs(t, err, ErrInvalidField, name)
 	}
 }

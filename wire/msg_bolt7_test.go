@@ -13,6 +13,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -133,13 +134,13 @@ func TestExtendedQueriesVectors(t *testing.T) {
 			} `json:"tlvStream"`
 		} `json:"msg"`
 	}
-	loadJSON(t, "testdata/bolt07/extended-queries.json", &vectors)
+	testutil.LoadJSON(t, "bolt07/extended-queries.json", &vectors)
 	require.Len(t, vectors, 10)
 
 	passed := 0
 	for i, v := range vectors {
 		t.Run(fmt.Sprintf("%d_%s", i, v.Msg.Type), func(t *testing.T) {
-			in := unhex(t, v.Hex)
+			in := testutil.Hex(t, v.Hex)
 			m, err := DecodeMessage(in)
 			require.NoError(t, err)
 			out, err := EncodeMessage(m)
@@ -151,7 +152,7 @@ func TestExtendedQueriesVectors(t *testing.T) {
 				wantIDs = append(wantIDs, scidFromVector(t, s))
 			}
 			var chain ChainHash
-			copy(chain[:], unhex(t, v.Msg.ChainHash))
+			copy(chain[:], testutil.Hex(t, v.Msg.ChainHash))
 
 			// checkIDs verifies the decoded list and that encoding the
 			// list again (with our own zlib, for the compressed ones)
@@ -385,7 +386,7 @@ func TestNodeAnnouncementEncoding(t *testing.T) {
 	sig[0], sig[63] = 0x11, 0x22
 	alias, err := NewNodeAlias("IRATEMONK⚡")
 	require.NoError(t, err)
-	addrs, err := decodeAddressList(unhex(t, clnAddresses))
+	addrs, err := decodeAddressList(testutil.Hex(t, clnAddresses))
 	require.NoError(t, err)
 	require.Len(t, addrs, 4)
 	require.Equal(t, "81.182.136.112:9735", addrs[0].String())
@@ -439,10 +440,10 @@ func TestNodeAnnouncementEncoding(t *testing.T) {
 
 	// The first unknown type ends parsing, so bytes after it that would
 	// parse as a known descriptor stay in its raw data.
-	tail := unhex(t, "07"+"01c00002012607")
+	tail := testutil.Hex(t, "07"+"01c00002012607")
 	list, err := decodeAddressList(tail)
 	require.NoError(t, err)
-	require.Equal(t, []NetAddress{{Type: 7, Addr: unhex(t, "01c00002012607")}}, list)
+	require.Equal(t, []NetAddress{{Type: 7, Addr: testutil.Hex(t, "01c00002012607")}}, list)
 }
 
 func TestNodeAnnouncementRules(t *testing.T) {
@@ -635,7 +636,7 @@ func TestQueryTLVs(t *testing.T) {
 		{"0102" + "0300", nil, ErrTLVValue},              // a byte too many
 		{"0103" + "fd0001", nil, ErrNonCanonicalBigSize}, // not minimal
 	} {
-		in := unhex(t, base+tc.tlv)
+		in := testutil.Hex(t, base+tc.tlv)
 		m, err := DecodeMessage(in)
 		if tc.err != nil {
 			require.ErrorIs(t, err, tc.err, tc.tlv)
@@ -659,7 +660,7 @@ func TestQueryTLVs(t *testing.T) {
 		{"0100", ErrTLVValue},
 		{"0101" + "00", nil}, // no flags for one id: decodes, Flags reports it
 	} {
-		in := unhex(t, q+tc.tlv)
+		in := testutil.Hex(t, q+tc.tlv)
 		m, err := DecodeMessage(in)
 		if tc.err != nil {
 			require.ErrorIs(t, err, tc.err, tc.tlv)
@@ -696,7 +697,7 @@ func TestQueryTLVs(t *testing.T) {
 		{"0100", ErrTLVValue, nil},
 		{"0307" + "00000001000000", ErrTLVValue, nil},
 	} {
-		in := unhex(t, r+tc.tlv)
+		in := testutil.Hex(t, r+tc.tlv)
 		m, err := DecodeMessage(in)
 		if tc.err != nil {
 			require.ErrorIs(t, err, tc.err, tc.tlv)
@@ -710,7 +711,7 @@ func TestQueryTLVs(t *testing.T) {
 		require.Equal(t, in, out)
 	}
 	// An empty checksums TLV for one id is a count mismatch.
-	m, err := DecodeMessage(unhex(t, r+"0300"))
+	m, err := DecodeMessage(testutil.Hex(t, r+"0300"))
 	require.NoError(t, err)
 	require.ErrorIs(t, m.(*ReplyChannelRange).CheckChecksums(), ErrListLength)
 }

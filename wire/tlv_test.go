@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"testing"
 
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -66,7 +67,7 @@ func TestExtraTLVsParity(t *testing.T) {
 // FuzzBigSize checks decode/encode agreement of BigSize.
 func FuzzBigSize(f *testing.F) {
 	for _, s := range []string{"00", "fc", "fd00fd", "fdffff", "fe00010000", "ff0000000100000000", "fd00fc", "fd"} {
-		f.Add(unhexString(s))
+		f.Add(testutil.MustHex(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		v, n, err := DecodeBigSize(b)
@@ -86,7 +87,7 @@ func FuzzTLVStream(f *testing.F) {
 	for _, s := range []string{"", "01012a", "0108000000000000002a", "02080000000000000226",
 		"0331023da092f6980e58d2c037173180e9a465476026ee50f96695963e8efe436f54eb00000000000000010000000000000002",
 		"fd00fe02002a", "0100", "1f000f012a", "0a0a", "ff0100000000000002"} {
-		f.Add(unhexString(s))
+		f.Add(testutil.MustHex(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var s1 n1Stream
@@ -111,12 +112,4 @@ func FuzzTLVStream(f *testing.F) {
 			}
 		}
 	})
-}
-
-func unhexString(s string) []byte {
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		panic(err)
-	}
-	return b
 }

@@ -3,27 +3,12 @@ package wire
 import (
 	"encoding/hex"
 	"encoding/json"
-	"os"
 	"strconv"
 	"testing"
 
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/stretchr/testify/require"
 )
-
-// loadJSON reads a vector file from testdata.
-func loadJSON(t testing.TB, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, v))
-}
-
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	require.NoError(t, err)
-	return b
-}
 
 // TestBigSizeVectors runs BOLT 1 Appendix A.
 func TestBigSizeVectors(t *testing.T) {
@@ -40,11 +25,11 @@ func TestBigSizeVectors(t *testing.T) {
 			Bytes string      `json:"bytes"`
 		} `json:"encoding"`
 	}
-	loadJSON(t, "testdata/bolt01/bigsize.json", &f)
+	testutil.LoadJSON(t, "bolt01/bigsize.json", &f)
 	require.Len(t, f.Decoding, 18)
 	require.Len(t, f.Encoding, 8)
 	for _, v := range f.Decoding {
-		in := unhex(t, v.Bytes)
+		in := testutil.Hex(t, v.Bytes)
 		got, n, err := DecodeBigSize(in)
 		switch v.ExpError {
 		case "":
@@ -78,12 +63,12 @@ func TestSignedIntegerVectors(t *testing.T) {
 			Bytes string      `json:"bytes"`
 		} `json:"vectors"`
 	}
-	loadJSON(t, "testdata/bolt01/signed_integers.json", &f)
+	testutil.LoadJSON(t, "bolt01/signed_integers.json", &f)
 	require.NotEmpty(t, f.Vectors)
 	for _, v := range f.Vectors {
 		val, err := strconv.ParseInt(v.Value.String(), 10, 64)
 		require.NoError(t, err)
-		want := unhex(t, v.Bytes)
+		want := testutil.Hex(t, v.Bytes)
 		var enc []byte
 		r := NewReader(want)
 		var dec int64
@@ -255,11 +240,11 @@ func TestTLVVectors(t *testing.T) {
 	var f struct {
 		Vectors []tlvVector `json:"vectors"`
 	}
-	loadJSON(t, "testdata/bolt01/tlv.json", &f)
+	testutil.LoadJSON(t, "bolt01/tlv.json", &f)
 	require.Len(t, f.Vectors, 57)
 	checked := 0
 	for _, v := range f.Vectors {
-		in := unhex(t, v.Hex)
+		in := testutil.Hex(t, v.Hex)
 		var s1 n1Stream
 		err1 := s1.decode(in)
 		var s2 n2Stream
@@ -325,9 +310,9 @@ func checkN1Record(t *testing.T, s *n1Stream, typ uint64, fields map[string]json
 // Appendix B: a valid stream followed by an invalid one fails, and a valid
 // stream followed by a higher-numbered valid stream decodes.
 func TestTLVStreamComposition(t *testing.T) {
-	low := unhex(t, "01012a")                 // n1 tlv1 = 42
-	high := unhex(t, "fd00fe02002a")          // n1 tlv4 = 42
-	bad := unhex(t, "0109ffffffffffffffffff") // tu64 of 9 bytes
+	low := testutil.Hex(t, "01012a")                 // n1 tlv1 = 42
+	high := testutil.Hex(t, "fd00fe02002a")          // n1 tlv4 = 42
+	bad := testutil.Hex(t, "0109ffffffffffffffffff") // tu64 of 9 bytes
 	var s n1Stream
 	require.Error(t, s.decode(append(append([]byte{}, low...), bad...)))
 	s = n1Stream{}
@@ -338,5 +323,5 @@ func TestTLVStreamComposition(t *testing.T) {
 	s = n1Stream{}
 	require.ErrorIs(t, s.decode(append(append([]byte{}, high...), low...)), ErrTLVOrder)
 	s = n1Stream{}
-	require.ErrorIs(t, s.decode(unhex(t, "0201")), ErrTLVLength)
+	require.ErrorIs(t, s.decode(testutil.Hex(t, "0201")), ErrTLVLength)
 }

@@ -2,34 +2,13 @@ package revocation
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/testutil"
 )
-
-func mustHex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(strings.ToLower(s))
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
-
-func mustHex32(t testing.TB, s string) [32]byte {
-	t.Helper()
-	var out [32]byte
-	b := mustHex(t, s)
-	if len(b) != 32 {
-		t.Fatalf("want 32 bytes, got %d", len(b))
-	}
-	copy(out[:], b)
-	return out
-}
 
 type shachainVectors struct {
 	Generation []struct {
@@ -50,14 +29,8 @@ type shachainVectors struct {
 
 func loadShachain(t testing.TB) shachainVectors {
 	t.Helper()
-	raw, err := os.ReadFile("testdata/shachain.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v shachainVectors
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
+	testutil.LoadJSON(t, "shachain.json", &v)
 	return v
 }
 
@@ -69,15 +42,15 @@ func TestShachainGenerationVectors(t *testing.T) {
 	}
 	for _, tc := range v.Generation {
 		t.Run(tc.Name, func(t *testing.T) {
-			got, err := GenerateFromSeed(mustHex32(t, tc.Seed), tc.I)
+			got, err := GenerateFromSeed(testutil.Hex32(t, tc.Seed), tc.I)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := mustHex32(t, tc.Output)
+			want := testutil.Hex32(t, tc.Output)
 			if got != Secret(want) {
 				t.Fatalf("got %s want %x", got.Hex(), want)
 			}
-			p := NewProducer(mustHex32(t, tc.Seed))
+			p := NewProducer(testutil.Hex32(t, tc.Seed))
 			viaProducer, err := p.SecretAtIndex(tc.I)
 			if err != nil || viaProducer != got {
 				t.Fatalf("Producer.SecretAtIndex disagrees: %v", err)
@@ -99,7 +72,7 @@ func TestShachainStorageVectors(t *testing.T) {
 			s := NewStore()
 			accepted := map[uint64]Secret{}
 			for i, step := range tc.Steps {
-				secret := Secret(mustHex32(t, step.Secret))
+				secret := Secret(testutil.Hex32(t, step.Secret))
 				err := s.Insert(step.Index, secret)
 				if step.Success {
 					if err != nil {
@@ -161,29 +134,23 @@ type keyVectors struct {
 
 // TestKeyDerivationVectors runs the revocation entries of BOLT 3 Appendix E.
 func TestKeyDerivationVectors(t *testing.T) {
-	raw, err := os.ReadFile("testdata/key_derivation.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v keyVectors
-	if err := json.Unmarshal(raw, &v); err != nil {
-		t.Fatal(err)
-	}
-	basePoint, err := btcec.ParsePubKey(mustHex(t, v.Common.BasePoint))
+	testutil.LoadJSON(t, "key_derivation.json", &v)
+	basePoint, err := btcec.ParsePubKey(testutil.Hex(t, v.Common.BasePoint))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pcp, err := btcec.ParsePubKey(mustHex(t, v.Common.PerCommitmentPoint))
+	pcp, err := btcec.ParsePubKey(testutil.Hex(t, v.Common.PerCommitmentPoint))
 	if err != nil {
 		t.Fatal(err)
 	}
-	baseSecret, _ := btcec.PrivKeyFromBytes(mustHex(t, v.Common.BaseSecret))
-	pcs, _ := btcec.PrivKeyFromBytes(mustHex(t, v.Common.PerCommitmentSecret))
+	baseSecret, _ := btcec.PrivKeyFromBytes(testutil.Hex(t, v.Common.BaseSecret))
+	pcs, _ := btcec.PrivKeyFromBytes(testutil.Hex(t, v.Common.PerCommitmentSecret))
 	if !baseSecret.PubKey().IsEqual(basePoint) || !pcs.PubKey().IsEqual(pcp) {
 		t.Fatal("vector secrets do not match their points")
 	}
 	// The per-commitment point is secret·G, as Secret.Point computes it.
-	if !Secret(mustHex32(t, v.Common.PerCommitmentSecret)).Point().IsEqual(pcp) {
+	if !Secret(testutil.Hex32(t, v.Common.PerCommitmentSecret)).Point().IsEqual(pcp) {
 		t.Fatal("Secret.Point does not match per_commitment_point")
 	}
 
