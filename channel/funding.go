@@ -68,8 +68,9 @@ func (s fundingStage) String() string { return fundingStageNames[s] }
 // with the funding_signed or the broadcast placed after every write:
 // BOLT 2's order, the fundee's channel durable before funding_signed
 // leaves and the opener's before its funding transaction is broadcast,
-// follows from performing the actions in order (see Action). A zero-conf
-// channel's channel_ready comes from the Machine, after them.
+// follows from performing the actions in order (see Action). The first
+// *Persist also holds the channel's FundingTerms (LoadFundingTerms). A
+// zero-conf channel's channel_ready comes from the Machine, after them.
 //
 // A peer message that breaks a rule ends the negotiation: the error wraps
 // ErrFundingRefused (a *RefusalError naming the rule) and the actions send
@@ -119,28 +120,15 @@ type Funding struct {
 }
 
 // FundingResult is what a successful negotiation agreed: everything
-// NewMachine takes, and the negotiated options a host acts on.
+// NewMachine takes, and the FundingTerms a host acts on (which the step
+// that opened the channel also persisted).
 type FundingResult struct {
 	// Config and Init are the arguments of NewMachine for the channel.
 	Config MachineConfig
 	Init   InitialState
-	// TemporaryChannelID and ChannelID are the negotiation's and the
-	// channel's ids.
-	TemporaryChannelID, ChannelID wire.ChannelID
-	// ChannelType is the channel_type (as sent, or the type BOLT 2
-	// implies when open_channel had none); SCIDAlias and ZeroConf are its
-	// option_scid_alias and option_zeroconf bits.
-	ChannelType         wire.FeatureVector
-	SCIDAlias, ZeroConf bool
-	// MinimumDepth is accept_channel's minimum_depth.
-	MinimumDepth uint32
-	// LocalShutdownScript and RemoteShutdownScript are both
-	// upfront_shutdown_scripts, nil when empty or absent. When both nodes
-	// advertised option_upfront_shutdown_script, a shutdown with another
-	// script than RemoteShutdownScript must fail the connection (BOLT 2).
-	LocalShutdownScript, RemoteShutdownScript []byte
-	// Announce is open_channel's announce_channel bit.
-	Announce bool
+	// ChannelID is the channel's id.
+	ChannelID wire.ChannelID
+	FundingTerms
 }
 
 // NewOutboundFunding starts a channel establishment as the opener: it
@@ -399,7 +387,7 @@ func (f *Funding) planAccept(feeEstimate wire.SatPerKWeight) (*wire.AcceptChanne
 			return nil, refusal(mt, RuleChannelType, "%v needs an alias and this node has none for the channel", *o.ChannelType)
 		}
 		f.typ, f.alias, f.zeroConf = t, alias, zc
-		f.typeBits = slices.Clone(*o.ChannelType)
+		f.typeBits = channelTypeVector(t, alias, zc)
 	} else {
 		f.typ = script.StaticRemoteKey
 		if cfg.negotiated(wire.FeatureAnchorsZeroFeeHTLCTx) {
@@ -749,6 +737,10 @@ func (f *Funding) complete(remoteSig wire.Signature, last Action) ([]Action, err
 		ra, _ := f.refuse(&RefusalError{Msg: wire.MsgFundingCreated, Rule: RuleSignature, Detail: "internal error", Cause: err})
 		return ra, fmt.Errorf("%w: NewMachine refused the negotiated channel: %w", ErrFundingAborted, err)
 	}
+	if acts, err = withTermsRecord(acts, f.chanID, &res.FundingTerms); err != nil {
+		ra, _ := f.refuse(&RefusalError{Msg: wire.MsgFundingCreated, Rule: RuleSignature, Detail: "internal error", Cause: err})
+		return ra, fmt.Errorf("%w: funding terms: %w", ErrFundingAborted, err)
+	}
 	f.result, f.machine, f.stage = res, m, fundOpen
 	acts = placeAfterWrites(acts, last)
 	return append(acts, &ChannelOpened{TemporaryChannelID: f.tempID, ChannelID: f.chanID, Machine: m, Result: res}), nil
@@ -817,15 +809,17 @@ func (f *Funding) buildResult(remoteSig wire.Signature) *FundingResult {
 			LockIn:        LockIn{MinDepth: depth, Alias: alias, CreatedAt: f.cfg.BlockHeight},
 			Connected:     true,
 		},
-		TemporaryChannelID:   f.tempID,
-		ChannelID:            f.chanID,
-		ChannelType:          slices.Clone(f.typeBits),
-		SCIDAlias:            f.alias,
-		ZeroConf:             f.zeroConf,
-		MinimumDepth:         f.minDepth,
-		LocalShutdownScript:  localShutdown,
-		RemoteShutdownScript: slices.Clone(f.remoteShutdown),
-		Announce:             f.open.ChannelFlags.AnnounceChannel(),
+		ChannelID: f.chanID,
+		FundingTerms: FundingTerms{
+			TemporaryChannelID:   f.tempID,
+			ChannelType:          slices.Clone(f.typeBits),
+			SCIDAlias:            f.alias,
+			ZeroConf:             f.zeroConf,
+			MinimumDepth:         f.minDepth,
+			LocalShutdownScript:  localShutdown,
+			RemoteShutdownScript: slices.Clone(f.remoteShutdown),
+			Announce:             f.open.ChannelFlags.AnnounceChannel(),
+		},
 	}
 }
 

@@ -30,8 +30,8 @@ func exampleFundingConfig(name string) channel.FundingConfig {
 	}
 }
 
-// describe names the actions a host performs.
-func describe(acts []channel.Action) []string {
+// fundingSteps names the actions a host performs.
+func fundingSteps(acts []channel.Action) []string {
 	var out []string
 	for _, a := range acts {
 		switch a := a.(type) {
@@ -52,7 +52,7 @@ func describe(acts []channel.Action) []string {
 	return out
 }
 
-func sent(acts []channel.Action) wire.Message {
+func firstSent(acts []channel.Action) wire.Message {
 	for _, a := range acts {
 		if s, ok := a.(*channel.Send); ok {
 			return s.Msg
@@ -79,20 +79,20 @@ func ExampleNewOutboundFunding() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("alice:", describe(acts))
-	open := sent(acts).(*wire.OpenChannel)
+	fmt.Println("alice:", fundingSteps(acts))
+	open := firstSent(acts).(*wire.OpenChannel)
 
 	bob, acts, err := channel.NewInboundFunding(exampleFundingConfig("bob"), open, feeRate)
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("bob:  ", describe(acts))
+	fmt.Println("bob:  ", fundingSteps(acts))
 
-	acts, err = alice.ReceiveMessage(ctx, sent(acts))
+	acts, err = alice.ReceiveMessage(ctx, firstSent(acts))
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("alice:", describe(acts))
+	fmt.Println("alice:", fundingSteps(acts))
 	need := acts[0].(*channel.FundingTxNeeded)
 	funded, err := wallet.FundPsbt(ctx, &chain.FundRequest{Outputs: []*btcwire.TxOut{need.Output}, FeeRate: need.FeeRate})
 	if err != nil {
@@ -103,19 +103,19 @@ func ExampleNewOutboundFunding() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("alice:", describe(acts))
+	fmt.Println("alice:", fundingSteps(acts))
 
-	acts, err = bob.ReceiveMessage(ctx, sent(acts))
+	acts, err = bob.ReceiveMessage(ctx, firstSent(acts))
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("bob:  ", describe(acts))
+	fmt.Println("bob:  ", fundingSteps(acts))
 
-	acts, err = alice.ReceiveMessage(ctx, sent(acts))
+	acts, err = alice.ReceiveMessage(ctx, firstSent(acts))
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println("alice:", describe(acts))
+	fmt.Println("alice:", fundingSteps(acts))
 	// Performing the broadcast: the wallet signs, the chain accepts.
 	if err := wallet.SignPsbt(ctx, funded.Packet); err != nil {
 		panic(err)
