@@ -185,6 +185,15 @@ func (s *search) addEdge(e xedge) {
 	s.xin[e.to] = append(s.xin[e.to], int32(len(s.xedges)-1))
 }
 
+func (s *search) hasEdgeFrom(n uint32) bool {
+	for i := range s.xedges {
+		if s.xedges[i].from == n {
+			return true
+		}
+	}
+	return false
+}
+
 // findRoute runs one search; the caller holds the read lock.
 func (g *Graph) findRoute(ctx context.Context, req *Request, use *usage) (*Route, error) {
 	if req == nil {
@@ -259,8 +268,8 @@ func (g *Graph) findRoute(ctx context.Context, req *Request, use *usage) (*Route
 				}
 				to, _ = s.index(wire.NewPoint(hint[k+1].NodeID), true)
 			}
-			if from == to {
-				continue
+			if from == to || (from == s.src && s.haveLoc) {
+				continue // the payer's own channels are its LocalChannels
 			}
 			s.addEdge(xedge{from: from, to: to, scid: h.ChannelID, pol: policy{
 				htlcMax: math.MaxUint64, feeBase: uint32(min(uint64(h.FeeBase), math.MaxUint32)),
@@ -307,7 +316,7 @@ func (g *Graph) findRoute(ctx context.Context, req *Request, use *usage) (*Route
 	if _, ok := g.nodeIdx[req.Target]; !ok && s.nodeMark[s.dst]&markOverlay == 0 {
 		return nil, fmt.Errorf("%w: %w: payee %v has no channel and no route hint", ErrNoRoute, ErrUnknownNode, req.Target)
 	}
-	if _, ok := g.nodeIdx[req.Source]; !ok && !s.haveLoc {
+	if _, ok := g.nodeIdx[req.Source]; !ok && !s.hasEdgeFrom(s.src) {
 		return nil, fmt.Errorf("%w: %w: payer %v has no channel", ErrNoRoute, ErrUnknownNode, req.Source)
 	}
 
