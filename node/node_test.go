@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"log/slog"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,6 +16,21 @@ import (
 	"github.com/lnkit/lnkit/chain/chainsim"
 	"github.com/lnkit/lnkit/wire"
 )
+
+// testLogger logs through t.
+func testLogger(t *testing.T, name string) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t, name}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct {
+	t    *testing.T
+	name string
+}
+
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(w.name + ": " + strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 // testNet is several nodes on one simulated chain, on loopback TCP.
 type testNet struct {
@@ -77,7 +94,8 @@ func (tn *testNet) start(tnode *testNode) {
 	}
 	tnode.addr = ln.Addr().String()
 	n, err := New(Config{
-		Seed: tnode.seed, Network: &chaincfg.RegressionNetParams, DataDir: tnode.dir,
+		Logger: testLogger(tn.t, tnode.name),
+		Seed:   tnode.seed, Network: &chaincfg.RegressionNetParams, DataDir: tnode.dir,
 		Broadcaster: tn.chain, FeeEstimator: tn.chain, Wallet: tnode.wallet, Listener: ln,
 		Alias:   tnode.name,
 		OnEvent: func(e Event) { tnode.events <- e },
@@ -222,5 +240,116 @@ func TestNodeOpenPayKeysendClose(t *testing.T) {
 	tn.mine(1)
 	if tn.chain.Confirmations(txid) != 1 {
 		t.Fatal("closing transaction not mined")
+	}
+}
+
+// TestNodeForwardMultiHop pays across alice -> bob -> carol, where carol's
+// channel is private and her invoice carries a route hint; bob charges
+// his advertised fee exactly.
+func TestNodeForwardMultiHop(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 5_000_000)
+	c := tn.addNode("carol", 0)
+	tn.connect(a, b)
+	tn.connect(b, c)
+	ab := tn.openChannel(a, b, 1_000_000, 0)
+	bc := tn.openChannel(b, c, 1_000_000, 0)
+
+	inv, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 100_000_000, Description: "via bob", PrivateRouteHints: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11})
+	if err != nil {
+		t.Fatalf("pay: %v", err)
+	}
+	wantFee := feeFor(DefaultFeeBase, DefaultFeePPM, 100_000_000)
+	if pay.Fee != wantFee || len(pay.Route) != 1 || len(pay.Route[0]) != 2 {
+		t.Fatalf("fee %v (want %v), route %+v", pay.Fee, wantFee, pay.Route)
+	}
+	tn.waitFor("balances settle", func() bool {
+		return c.channel(t, bc).Local == 100_000_000 &&
+			b.channel(t, ab).Local == 100_000_000+wantFee &&
+			b.channel(t, bc).Local == 1_000_000_000-100_000_000
+	})
+	var fwd *HTLCForwarded
+	tn.waitFor("bob's forward event", func() bool {
+		for {
+			select {
+			case e := <-b.events:
+				if f, ok := e.(*HTLCForwarded); ok {
+					fwd = f
+					return true
+				}
+			default:
+				return false
+			}
+		}
+	})
+	if fwd.AmountIn-fwd.AmountOut != wantFee || fwd.InChannel != ab || fwd.OutChannel != bc {
+		t.Fatalf("forward %+v", fwd)
+	}
+}
+
+// restart stops a node and starts it again from its store.
+func (tn *testNet) restart(tnode *testNode) {
+	tn.t.Helper()
+	old := tnode.Node
+	tnode.Node = nil
+	if err := old.Stop(); err != nil {
+		tn.t.Fatal(err)
+	}
+	tn.start(tnode)
+}
+
+// TestNodeRestartMidPayment stops the payer, then the payee, while a
+// payment is in flight; each restart resumes from the store and the
+// payment completes exactly once.
+func TestNodeRestartMidPayment(t *testing.T) {
+	for _, who := range []string{"payer", "payee"} {
+		t.Run(who, func(t *testing.T) {
+			tn := newTestNet(t)
+			a := tn.addNode("alice", 5_000_000)
+			b := tn.addNode("bob", 0)
+			tn.connect(a, b)
+			id := tn.openChannel(a, b, 1_000_000, 0)
+			inv, err := b.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 30_000_000, Description: "restart"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pid := PaymentID{1, 2, 3}
+			short, cancel := context.WithTimeout(tn.ctx, time.Millisecond)
+			a.PayInvoice(short, PayInvoiceRequest{Invoice: inv.Bolt11, ID: &pid})
+			cancel()
+			victim := a
+			if who == "payee" {
+				victim = b
+			}
+			tn.restart(victim)
+			if who == "payee" {
+				// Bob listens again (on a new port); alice reconnects
+				// once she has seen the old connection close.
+				tn.waitFor("alice sees bob gone", func() bool {
+					ps, _ := a.ListPeers(tn.ctx)
+					return len(ps) == 0
+				})
+				tn.connect(a, b)
+			}
+			tn.waitFor("payment succeeded", func() bool {
+				ps, _ := a.ListPayments(tn.ctx)
+				return len(ps) == 1 && ps[0].Status == PaymentStatusSucceeded
+			})
+			// Paying again with the same id returns the same payment.
+			again, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11, ID: &pid})
+			if err != nil || again.Status != PaymentStatusSucceeded {
+				t.Fatalf("idempotent pay: %+v, %v", again, err)
+			}
+			tn.waitFor("bob paid once", func() bool { return b.channel(t, id).Local == 30_000_000 })
+			ps, _ := a.ListPayments(tn.ctx)
+			if len(ps) != 1 {
+				t.Fatalf("%d payments", len(ps))
+			}
+		})
 	}
 }
