@@ -488,6 +488,10 @@ func (c *CoopClose) signClose(ctx context.Context, tx *btcwire.MsgTx) (wire.Sign
 	if err != nil {
 		return sig, err
 	}
+	if !isLowS(sig) {
+		// Equally valid, and the only form peers accept.
+		sig = lowS(sig)
+	}
 	if err := verifyLocalFundingSig(c.p, tx, sig); err != nil {
 		return sig, fmt.Errorf("%w: the signer's closing signature does not verify: %w", ErrInvalidParams, err)
 	}
@@ -508,6 +512,17 @@ func verifyLocalFundingSig(p *Params, tx *btcwire.MsgTx, sig wire.Signature) err
 	q := *p
 	q.Local, q.Remote = p.Remote, p.Local
 	return VerifyFundingSpend(&q, tx, sig)
+}
+
+// lowS returns sig with s replaced by n - s when s is in the upper half.
+func lowS(sig wire.Signature) wire.Signature {
+	var s btcec.ModNScalar
+	if s.SetByteSlice(sig[32:]) || !s.IsOverHalfOrder() {
+		return sig
+	}
+	s.Negate()
+	s.PutBytesUnchecked(sig[32:])
+	return sig
 }
 
 func isLowS(sig wire.Signature) bool {

@@ -160,7 +160,7 @@ func (c *CoopClose) simpleOffer(ctx context.Context, fee, minFee btcutil.Amount,
 		tx, err := NewSimpleClosingTx(c.p, sc, v)
 		if err != nil {
 			// Every output left would be dust.
-			return nil, fmt.Errorf("%w: %v", errCannotPropose, err)
+			return nil, fmt.Errorf("%w: %w: %v", ErrInvalidClose, errCannotPropose, err)
 		}
 		sig, err := c.signClose(ctx, tx)
 		if err != nil {

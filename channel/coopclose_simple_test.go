@@ -404,3 +404,98 @@ func TestCoopCloseSimpleAdversarial(t *testing.T) {
 		}
 	})
 }
+
+// highSSigner turns its signer's signatures into their high-S twins.
+type highSSigner struct{ Signer }
+
+func (h highSSigner) SignInput(ctx context.Context, req *SignRequest) (wire.Signature, error) {
+	s, err := h.Signer.SignInput(ctx, req)
+	return negateS(s), err
+}
+
+// brokenSigner fails every request.
+type brokenSigner struct{}
+
+var errSignerOffline = errors.New("signer offline")
+
+func (brokenSigner) SignInput(context.Context, *SignRequest) (wire.Signature, error) {
+	return wire.Signature{}, errSignerOffline
+}
+
+// TestCoopCloseSigner: a signer's high-S signatures are sent in low-S
+// form; a failing signer stops the step with nothing recorded or sent.
+func TestCoopCloseSigner(t *testing.T) {
+	ctx := context.Background()
+	cp := newClosePair(t, true, true)
+	cp.alice.cfg.Signer = highSSigner{cp.tc.aliceSig}
+	var err error
+	if cp.alice.cc, err = NewCoopClose(cp.alice.cfg); err != nil {
+		t.Fatal(err)
+	}
+	ai, bi := starts(600_000, 400_000, rates(253, 1000, 2000), rates(253, 1200, 2000))
+	cp.alice.start(t, ai)
+	cp.bob.start(t, bi)
+	for _, s := range sentSigs(cp.alice.outbox) {
+		if !isLowS(s) {
+			t.Fatal("alice sent a high-S signature")
+		}
+	}
+	pump(t, cp.alice, cp.bob)
+	if len(cp.alice.errs)+len(cp.bob.errs) > 0 || len(cp.alice.broadcasts) != 2 || len(cp.bob.broadcasts) != 2 {
+		t.Fatalf("errors %v %v; broadcasts %d %d", cp.alice.errs, cp.bob.errs, len(cp.alice.broadcasts), len(cp.bob.broadcasts))
+	}
+	for _, tx := range cp.alice.broadcasts {
+		execClose(t, cp.tc, "close signed by a high-S signer", tx)
+	}
+
+	for _, simple := range []bool{false, true} {
+		cp := newClosePair(t, true, simple)
+		cp.alice.cfg.Signer = brokenSigner{}
+		if cp.alice.cc, err = NewCoopClose(cp.alice.cfg); err != nil {
+			t.Fatal(err)
+		}
+		ai, bi := starts(600_000, 400_000, rates(253, 1000, 2000), rates(253, 1200, 2000))
+		if acts, err := cp.alice.cc.Start(ctx, ai); !errors.Is(err, errSignerOffline) || len(acts) != 0 {
+			t.Fatalf("simple %v: Start with a broken signer: %v %v", simple, acts, err)
+		}
+		if !simple {
+			continue
+		}
+		// As closee: the peer's closing_complete cannot be answered.
+		ai.Fees = rates(253, 253, 253)
+		ai.LocalBalance, ai.RemoteBalance = 0, msat(closeFunding) // nothing to propose
+		bi.LocalBalance, bi.RemoteBalance = msat(closeFunding), 0
+		cp.alice.start(t, ai)
+		cp.bob.start(t, bi)
+		acts, err := cp.alice.deliver(t, takeMsg[*wire.ClosingComplete](t, cp.bob))
+		if !errors.Is(err, errSignerOffline) || len(acts) != 0 || len(cp.alice.store) != 0 || len(cp.alice.cc.Transactions()) != 0 {
+			t.Fatalf("closee with a broken signer: %v %v", acts, err)
+		}
+	}
+}
+
+// TestCoopCloseSimpleEmptySide: a node with nothing in the channel sends
+// no closing_complete and signs the other's closer_output_only.
+func TestCoopCloseSimpleEmptySide(t *testing.T) {
+	cp := newClosePair(t, true, true)
+	ai, bi := starts(closeFunding, 0, rates(253, 1000, 2000), rates(253, 1000, 2000))
+	cp.alice.start(t, ai)
+	cp.bob.start(t, bi)
+	if len(cp.bob.outbox) != 0 {
+		t.Fatalf("bob proposed with nothing to pay from: %v", cp.bob.outbox)
+	}
+	ac := cp.alice.outbox[0].(*wire.ClosingComplete)
+	if got := variantsOf(ac.Sigs); !sameVariants(got, []ClosingVariant{CloserOutputOnly}) {
+		t.Fatalf("alice offers %v", got)
+	}
+	pump(t, cp.alice, cp.bob)
+	tx := cp.alice.broadcasts[0]
+	if len(tx.TxOut) != 1 || outValue(tx, aliceClose) != closeFunding-wire.SatPerKWeight(1000).FeeForWeight(twoOutWeight) {
+		t.Fatalf("outputs %+v", tx.TxOut)
+	}
+	execClose(t, cp.tc, "close of a one-sided channel", tx)
+	confirmOnChain(t, cp.tc, tx)
+	if _, err := cp.bob.cc.Bump(context.Background(), CoopCloseBump{FeeRate: 2000}); !errors.Is(err, ErrInvalidClose) {
+		t.Fatalf("bump with nothing to pay from: %v", err)
+	}
+}
