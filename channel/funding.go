@@ -41,6 +41,7 @@ var fundingStageNames = [...]string{
 	fundFailed:              "failed",
 }
 
+// String describes the stage.
 func (s fundingStage) String() string { return fundingStageNames[s] }
 
 // Funding runs one v1 channel establishment (BOLT 2 "Channel
@@ -123,9 +124,10 @@ type Funding struct {
 // NewMachine takes, and the FundingTerms a host acts on (which the step
 // that opened the channel also persisted).
 type FundingResult struct {
-	// Config and Init are the arguments of NewMachine for the channel.
+	// Config is the first argument of NewMachine for the channel.
 	Config MachineConfig
-	Init   InitialState
+	// Init is the second: the channel at commitment 0.
+	Init InitialState
 	// ChannelID is the channel's id.
 	ChannelID wire.ChannelID
 	FundingTerms
@@ -290,9 +292,9 @@ func fundingKeys(b *Basepoints, first *btcec.PublicKey) wire.ChannelKeys {
 
 // NewInboundFunding answers a peer's open_channel as the fundee. It checks
 // every BOLT 2 requirement on the message and this node's policy, with
-// feeEstimate (the host's FeeEstimator's current estimate, at least 253
-// sat/kw is assumed) bounding feerate_per_kw, and returns the
-// accept_channel to send.
+// feeEstimate (the host's FeeEstimator's current estimate; at least 253
+// sat/kw is assumed) bounding feerate_per_kw (see FundingPolicy's
+// MinFeeRatePercent), and returns the accept_channel to send.
 //
 // A refusal returns a nil Funding, an error wrapping ErrFundingRefused (a
 // *RefusalError), and the actions that tell the peer: the host performs
@@ -368,9 +370,6 @@ func (f *Funding) planAccept(feeEstimate wire.SatPerKWeight) (*wire.AcceptChanne
 	if r := checkSide(mt, &side, amt, pol, anySegwit, opReturn); r != nil {
 		return nil, r
 	}
-	if r := checkOpenFeeRate(mt, o.FeeRate, feeEstimate, pol); r != nil {
-		return nil, r
-	}
 
 	// channel_type.
 	announce := o.ChannelFlags.AnnounceChannel()
@@ -396,6 +395,9 @@ func (f *Funding) planAccept(feeEstimate wire.SatPerKWeight) (*wire.AcceptChanne
 		f.typeBits = channelTypeVector(f.typ, false, false)
 	}
 
+	if r := checkOpenFeeRate(mt, o.FeeRate, feeEstimate, f.typ, pol); r != nil {
+		return nil, r
+	}
 	reserve := pol.reserveFor(amt, pol.DustLimit, o.DustLimit)
 	if r := checkInitialBalances(mt, amt, o.PushAmount, f.typ, o.FeeRate, o.ChannelReserve, reserve); r != nil {
 		return nil, r

@@ -36,8 +36,11 @@ type FundingPolicy struct {
 	// MinFeeRatePercent and MaxFeeRatePercent bound the opener's
 	// feerate_per_kw against the host's estimate: the fundee accepts
 	// estimate × Min/100 to estimate × Max/100, and never below 253
-	// sat/kw. Defaults DefaultMinFeeRatePercent (50) and
-	// DefaultMaxFeeRatePercent (1000, ten times the estimate).
+	// sat/kw. The lower bound is only 253 sat/kw for an option_anchors
+	// channel, whose commitment is fee-bumped through its anchor (openers
+	// commonly cap its rate well below the estimate). Defaults
+	// DefaultMinFeeRatePercent (50) and DefaultMaxFeeRatePercent (1000,
+	// ten times the estimate).
 	MinFeeRatePercent, MaxFeeRatePercent uint32
 	// MaxReservePercent bounds the channel_reserve_satoshis the peer may
 	// ask this node to keep, in percent of the funding amount. Default

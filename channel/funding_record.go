@@ -18,12 +18,14 @@ type FundingTerms struct {
 	// TemporaryChannelID is the negotiation's temporary_channel_id.
 	TemporaryChannelID wire.ChannelID
 	// ChannelType is the channel_type in its smallest encoding (as sent,
-	// or the type BOLT 2 implies when open_channel had none); SCIDAlias
-	// and ZeroConf are its option_scid_alias and option_zeroconf bits.
-	// An option_scid_alias channel must not be used, or disclosed, by its
-	// real short_channel_id (BOLT 2 channel_ready).
-	ChannelType         wire.FeatureVector
-	SCIDAlias, ZeroConf bool
+	// or the type BOLT 2 implies when open_channel had none).
+	ChannelType wire.FeatureVector
+	// SCIDAlias is its option_scid_alias bit: the channel must not be
+	// used, or disclosed, by its real short_channel_id (BOLT 2
+	// channel_ready).
+	SCIDAlias bool
+	// ZeroConf is its option_zeroconf bit.
+	ZeroConf bool
 	// MinimumDepth is accept_channel's minimum_depth.
 	MinimumDepth uint32
 	// LocalShutdownScript and RemoteShutdownScript are both

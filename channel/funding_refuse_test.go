@@ -66,8 +66,14 @@ func TestFundingRefuseOpenChannel(t *testing.T) {
 		{name: "max_accepted_htlcs 0", open: func(o *wire.OpenChannel) { o.MaxAcceptedHTLCs = 0 }, rule: RuleMaxAcceptedHTLCs},
 		{name: "max_accepted_htlcs 484", open: func(o *wire.OpenChannel) { o.MaxAcceptedHTLCs = 484 }, rule: RuleMaxAcceptedHTLCs},
 		{name: "feerate below 253", open: func(o *wire.OpenChannel) { o.FeeRate = 252 }, est: 253, rule: RuleFeeRate},
-		{name: "feerate below half the estimate", open: func(o *wire.OpenChannel) { o.FeeRate = 1249 }, rule: RuleFeeRate},
-		{name: "feerate half the estimate", open: func(o *wire.OpenChannel) { o.FeeRate = 1250 }},
+		{name: "feerate below half the estimate", open: func(o *wire.OpenChannel) {
+			o.FeeRate, o.ChannelType = 1249, fv(wire.FeatureStaticRemoteKey)
+		}, rule: RuleFeeRate},
+		{name: "feerate half the estimate", open: func(o *wire.OpenChannel) {
+			o.FeeRate, o.ChannelType = 1250, fv(wire.FeatureStaticRemoteKey)
+		}},
+		{name: "anchors feerate 253 for any estimate", open: func(o *wire.OpenChannel) { o.FeeRate = 253 }, est: 50_000},
+		{name: "anchors feerate 252", open: func(o *wire.OpenChannel) { o.FeeRate = 252 }, rule: RuleFeeRate},
 		{name: "feerate ten times the estimate", open: func(o *wire.OpenChannel) { o.FeeRate = 25_000 }},
 		{name: "feerate above ten times", open: func(o *wire.OpenChannel) { o.FeeRate = 25_001 }, rule: RuleFeeRate},
 		{name: "funding_pubkey", open: func(o *wire.OpenChannel) { o.Keys.FundingKey = badPoint }, rule: RuleInvalidPoint},

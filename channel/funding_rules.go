@@ -167,19 +167,21 @@ func checkInitialBalances(mt wire.MessageType, funding btcutil.Amount, push wire
 	return nil
 }
 
-// checkOpenFeeRate bounds an opener's feerate_per_kw by the estimate.
-func checkOpenFeeRate(mt wire.MessageType, rate, estimate wire.SatPerKWeight, pol *FundingPolicy) *RefusalError {
+// checkOpenFeeRate bounds an opener's feerate_per_kw by the estimate. A
+// commitment of option_anchors is fee-bumped through its anchor (CPFP), so
+// its rate only needs to relay: the lower bound is then 253 sat/kw.
+func checkOpenFeeRate(mt wire.MessageType, rate, estimate wire.SatPerKWeight, t script.ChannelType, pol *FundingPolicy) *RefusalError {
 	if estimate < minRelayFeeRate {
 		estimate = minRelayFeeRate
 	}
 	low := uint64(estimate) * uint64(pol.MinFeeRatePercent) / 100
-	if low < uint64(minRelayFeeRate) {
+	if low < uint64(minRelayFeeRate) || t.HasAnchors() {
 		low = uint64(minRelayFeeRate)
 	}
 	high := uint64(estimate) * uint64(pol.MaxFeeRatePercent) / 100
 	if uint64(rate) < low {
-		return refusal(mt, RuleFeeRate, "%v is below %d sat/kw (%d%% of the estimate %v, and at least 253; BOLT 2: MUST fail the channel if too small)",
-			rate, low, pol.MinFeeRatePercent, estimate)
+		return refusal(mt, RuleFeeRate, "%v is below %d sat/kw (%v: %d%% of the estimate %v without anchors, and at least 253; BOLT 2: MUST fail the channel if too small)",
+			rate, low, t, pol.MinFeeRatePercent, estimate)
 	}
 	if uint64(rate) > high {
 		return refusal(mt, RuleFeeRate, "%v is above %d sat/kw (%d%% of the estimate %v; BOLT 2: MUST fail the channel if unreasonably large)",
