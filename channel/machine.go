@@ -617,11 +617,14 @@ func (m *Machine) Spendable(s Side) wire.MilliSatoshi {
 	}
 	need := wire.MilliSatoshi(m.reserveOf(s)) * wire.MilliSatoshiPerSatoshi
 	if s == m.p.Opener {
-		mult := uint32(1)
+		// The new HTLC adds an output; this node, as AddHTLC does, also
+		// keeps the fee-spike buffer: one more HTLC at a multiple of the
+		// rate.
+		mult, extra := uint32(1), 1
 		if s == Local {
-			mult = m.pol.FeeSpikeMultiple
+			mult, extra = m.pol.FeeSpikeMultiple, 2
 		}
-		need += wire.MilliSatoshi(m.commitCharge(owner, m.stateOf(in, spec), spec.feeRate, mult, 1)) * wire.MilliSatoshiPerSatoshi
+		need += wire.MilliSatoshi(m.commitCharge(owner, m.stateOf(in, spec), spec.feeRate, mult, extra)) * wire.MilliSatoshiPerSatoshi
 	}
 	if bal <= need {
 		return 0

@@ -173,3 +173,23 @@ func TestMachineCrossingSigs(t *testing.T) {
 		t.Fatalf("leftover HTLCs %d %d", len(a.m.htlcs), len(b.m.htlcs))
 	}
 }
+
+// TestMachineSpendable checks that an HTLC of exactly Spendable is
+// accepted and one msat more is refused, both sides, both types.
+func TestMachineSpendable(t *testing.T) {
+	for _, typ := range []script.ChannelType{script.StaticRemoteKey, script.Anchors} {
+		sp := newSimPair(t, pairOpts{typ: typ, push: 3_000_000_000})
+		for _, n := range []*simNode{sp.a, sp.b} {
+			max := n.m.Spendable(Local)
+			if max == 0 {
+				t.Fatalf("%s can spend nothing", n.name)
+			}
+			if _, err := sp.add(n, max+1); err == nil {
+				t.Fatalf("%v %s: HTLC of Spendable+1 accepted", typ, n.name)
+			}
+			if _, err := sp.add(n, max); err != nil {
+				t.Fatalf("%v %s: HTLC of Spendable refused: %v", typ, n.name, err)
+			}
+		}
+	}
+}

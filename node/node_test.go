@@ -353,3 +353,41 @@ func TestNodeRestartMidPayment(t *testing.T) {
 		})
 	}
 }
+
+// TestNodeMPP pays an invoice, then a keysend, larger than either of two
+// channels, in parts over both.
+func TestNodeMPP(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 0)
+	tn.connect(a, b)
+	c1 := tn.openChannel(a, b, 1_000_000, 0)
+	c2 := tn.openChannel(a, b, 1_000_000, 0)
+
+	inv, err := b.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 1_500_000_000, Description: "big"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11})
+	if err != nil {
+		t.Fatalf("pay: %v", err)
+	}
+	if len(pay.Route) < 2 {
+		t.Fatalf("paid in %d part(s)", len(pay.Route))
+	}
+	tn.waitFor("bob received all parts", func() bool {
+		return b.channel(t, c1).Local+b.channel(t, c2).Local == 1_500_000_000
+	})
+
+	// Keysend with MPP: bob pays back 1.2M sat over both channels.
+	ks, err := b.SendKeysend(tn.ctx, KeysendRequest{Destination: a.NodeID(), Amount: 1_200_000_000})
+	if err != nil {
+		t.Fatalf("keysend: %v", err)
+	}
+	if len(ks.Route) < 2 {
+		t.Fatalf("keysend in %d part(s)", len(ks.Route))
+	}
+	tn.waitFor("alice got the keysend", func() bool {
+		return b.channel(t, c1).Local+b.channel(t, c2).Local == 300_000_000
+	})
+}
