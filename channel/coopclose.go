@@ -128,6 +128,7 @@ type CoopCloseBump struct {
 // *Persist. Broadcasting it again (after a restart, see
 // CoopClose.Rebroadcast) is harmless.
 type BroadcastClose struct {
+	// ChannelID names the channel.
 	ChannelID wire.ChannelID
 	// Tx is the closing transaction with its witness.
 	Tx *btcwire.MsgTx
@@ -140,6 +141,7 @@ type BroadcastClose struct {
 // each of them sends); they all spend the funding output, so exactly one
 // confirms.
 type CoopCloseSigned struct {
+	// ChannelID names the channel.
 	ChannelID wire.ChannelID
 	// TxID is the closing transaction's id.
 	TxID chainhash.Hash

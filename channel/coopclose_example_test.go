@@ -49,7 +49,7 @@ func ExampleCoopClose() {
 	// messages it sends.
 	handle := func(name string) func([]channel.Action, error) []wire.Message {
 		return func(acts []channel.Action, err error) []wire.Message {
-			return perform(name, acts, err)
+			return performClose(name, acts, err)
 		}
 	}
 
@@ -85,9 +85,9 @@ func ExampleCoopClose() {
 	// same transaction: true
 }
 
-// perform is what a host does with a CoopClose's actions, in order; it
+// performClose is what a host does with a CoopClose's actions, in order; it
 // returns the messages to send.
-func perform(name string, acts []channel.Action, err error) []wire.Message {
+func performClose(name string, acts []channel.Action, err error) []wire.Message {
 	if err != nil {
 		fmt.Println(name, "error:", err)
 	}

@@ -11,8 +11,8 @@ import (
 	"github.com/lnkit/lnkit/wire"
 )
 
-// sentSigs lists this node's signatures in the messages it sent.
-func sentSigs(msgs []wire.Message) []wire.Signature {
+// sentCloseSigs lists this node's signatures in the messages it sent.
+func sentCloseSigs(msgs []wire.Message) []wire.Signature {
 	var out []wire.Signature
 	for _, m := range msgs {
 		switch m := m.(type) {
@@ -35,10 +35,10 @@ func sentSigs(msgs []wire.Message) []wire.Signature {
 	return out
 }
 
-// checkRestorable restores a node from its store and checks that it
+// checkCloseRestorable restores a node from its store and checks that it
 // knows every transaction whose signature the node sent and every one it
 // broadcast, and would broadcast the best of them again.
-func checkRestorable(t *testing.T, tc *testChannel, n *closeNode, sent []wire.Message) {
+func checkCloseRestorable(t *testing.T, tc *testChannel, n *closeNode, sent []wire.Message) {
 	t.Helper()
 	r, err := RestoreCoopClose(context.Background(), n, n.cfg)
 	if err != nil {
@@ -54,7 +54,7 @@ func checkRestorable(t *testing.T, tc *testChannel, n *closeNode, sent []wire.Me
 	for _, rec := range r.records {
 		sigs[rec.localSig] = true
 	}
-	for _, s := range sentSigs(sent) {
+	for _, s := range sentCloseSigs(sent) {
 		if !sigs[s] {
 			t.Fatalf("%s: a signature that left is not in the records", n.name)
 		}
@@ -86,14 +86,14 @@ func TestCoopCloseRestoreEveryStep(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			cp := newClosePair(t, true, simple)
-			ai, bi := starts(600_000, 400_000, rates(1000, 2000, 3000), rates(2500, 4000, 6000))
+			ai, bi := closeStarts(600_000, 400_000, closeRates(1000, 2000, 3000), closeRates(2500, 4000, 6000))
 			var sentA, sentB []wire.Message
 			cp.alice.start(t, ai)
 			cp.bob.start(t, bi)
 			sentA = append(sentA, cp.alice.outbox...)
 			sentB = append(sentB, cp.bob.outbox...)
-			checkRestorable(t, cp.tc, cp.alice, sentA)
-			checkRestorable(t, cp.tc, cp.bob, sentB)
+			checkCloseRestorable(t, cp.tc, cp.alice, sentA)
+			checkCloseRestorable(t, cp.tc, cp.bob, sentB)
 			for i := 0; len(cp.alice.outbox)+len(cp.bob.outbox) > 0; i++ {
 				if i > 20 {
 					t.Fatal("no end")
@@ -104,7 +104,7 @@ func TestCoopCloseRestoreEveryStep(t *testing.T) {
 					nb := len(cp.bob.outbox)
 					cp.bob.deliver(t, m)
 					sentB = append(sentB, cp.bob.outbox[nb:]...)
-					checkRestorable(t, cp.tc, cp.bob, sentB)
+					checkCloseRestorable(t, cp.tc, cp.bob, sentB)
 				}
 				if len(cp.bob.outbox) > 0 {
 					m := cp.bob.outbox[0]
@@ -112,11 +112,17 @@ func TestCoopCloseRestoreEveryStep(t *testing.T) {
 					na := len(cp.alice.outbox)
 					cp.alice.deliver(t, m)
 					sentA = append(sentA, cp.alice.outbox[na:]...)
-					checkRestorable(t, cp.tc, cp.alice, sentA)
+					checkCloseRestorable(t, cp.tc, cp.alice, sentA)
 				}
 			}
 			if len(cp.alice.broadcasts) == 0 || len(cp.bob.broadcasts) == 0 {
 				t.Fatal("no close")
+			}
+			for _, n := range []*closeNode{cp.alice, cp.bob} {
+				for _, tx := range n.broadcasts {
+					execClose(t, cp.tc, n.name+" close", tx)
+				}
+				confirmOnChain(t, cp.tc, closeByFee(n.broadcasts)...)
 			}
 		})
 	}
@@ -128,12 +134,12 @@ func TestCoopCloseRestoreEveryStep(t *testing.T) {
 func TestCoopCloseCrashAfterProposal(t *testing.T) {
 	ctx := context.Background()
 	cp := newClosePair(t, true, true)
-	ai, bi := starts(600_000, 400_000, rates(253, 1000, 2000), rates(253, 1000, 2000))
+	ai, bi := closeStarts(600_000, 400_000, closeRates(253, 1000, 2000), closeRates(253, 1000, 2000))
 	ai.LockTime = 800_050
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
 	cp.bob.outbox = nil
-	cp.bob.deliver(t, takeMsg[*wire.ClosingComplete](t, cp.alice))
+	cp.bob.deliver(t, takeCloseMsg[*wire.ClosingComplete](t, cp.alice))
 	cp.bob.outbox = nil // the closing_sig is lost with alice
 	bobTx := cp.bob.broadcasts[0]
 
@@ -159,7 +165,7 @@ func TestCoopCloseCrashAfterProposal(t *testing.T) {
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
 	cp.bob.outbox = nil
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	if len(cp.alice.broadcasts) != 1 || cp.alice.broadcasts[0].WitnessHash() != bobTx.WitnessHash() {
 		t.Fatalf("alice's close after the crash: %d broadcasts", len(cp.alice.broadcasts))
 	}
@@ -173,10 +179,10 @@ func TestCoopCloseCrashAfterProposal(t *testing.T) {
 func TestCoopCloseCorruptRecords(t *testing.T) {
 	ctx := context.Background()
 	cp := newClosePair(t, true, true)
-	ai, bi := starts(600_000, 400_000, rates(253, 1000, 2000), rates(253, 1000, 2000))
+	ai, bi := closeStarts(600_000, 400_000, closeRates(253, 1000, 2000), closeRates(253, 1000, 2000))
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	var key string
 	for k, v := range cp.alice.store {
 		if r, _ := decodeCloseRecord(v); r != nil && r.remoteSig != nil {

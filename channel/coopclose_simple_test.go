@@ -13,9 +13,9 @@ import (
 	"github.com/lnkit/lnkit/wire"
 )
 
-// variantsOf lists the signatures a closing_complete or closing_sig
+// closeVariantsOf lists the signatures a closing_complete or closing_sig
 // carries.
-func variantsOf(s wire.ClosingSigs) []ClosingVariant {
+func closeVariantsOf(s wire.ClosingSigs) []ClosingVariant {
 	var out []ClosingVariant
 	for _, v := range simpleVariants {
 		if *sigField(&s, v) != nil {
@@ -25,7 +25,7 @@ func variantsOf(s wire.ClosingSigs) []ClosingVariant {
 	return out
 }
 
-func sameVariants(a, b []ClosingVariant) bool {
+func sameCloseVariants(a, b []ClosingVariant) bool {
 	if len(a) != len(b) {
 		return false
 	}
@@ -37,9 +37,9 @@ func sameVariants(a, b []ClosingVariant) bool {
 	return true
 }
 
-// takeMsg removes and returns the first message of a node's outbox, of
+// takeCloseMsg removes and returns the first message of a node's outbox, of
 // type T.
-func takeMsg[T wire.Message](t *testing.T, n *closeNode) T {
+func takeCloseMsg[T wire.Message](t *testing.T, n *closeNode) T {
 	t.Helper()
 	if len(n.outbox) == 0 {
 		t.Fatalf("%s sent nothing", n.name)
@@ -52,11 +52,11 @@ func takeMsg[T wire.Message](t *testing.T, n *closeNode) T {
 	return m
 }
 
-// byFee orders transactions by the fee they pay, lowest first: the
+// closeByFee orders transactions by the fee they pay, lowest first: the
 // order in which each replaces the previous in a mempool.
-func byFee(txs []*btcwire.MsgTx) []*btcwire.MsgTx {
+func closeByFee(txs []*btcwire.MsgTx) []*btcwire.MsgTx {
 	out := append([]*btcwire.MsgTx(nil), txs...)
-	sort.Slice(out, func(i, j int) bool { return txFee(out[i], closeFunding) < txFee(out[j], closeFunding) })
+	sort.Slice(out, func(i, j int) bool { return closeTxFee(out[i], closeFunding) < closeTxFee(out[j], closeFunding) })
 	return out
 }
 
@@ -103,17 +103,17 @@ func TestCoopCloseSimpleVariants(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cp := newClosePair(t, true, true)
-			ai, bi := starts(tt.aliceSat, tt.bobSat, rates(253, 1000, 2000), rates(253, 300, 2000))
+			ai, bi := closeStarts(tt.aliceSat, tt.bobSat, closeRates(253, 1000, 2000), closeRates(253, 300, 2000))
 			ai.DropOwnOutputBelow, bi.DropOwnOutputBelow = tt.aliceDrop, tt.bobDrop
 			ai.LockTime, bi.LockTime = 800_000, 800_001
 			cp.alice.start(t, ai)
 			cp.bob.start(t, bi)
-			ac := takeMsg[*wire.ClosingComplete](t, cp.alice)
-			bc := takeMsg[*wire.ClosingComplete](t, cp.bob)
-			if got := variantsOf(ac.Sigs); !sameVariants(got, tt.aliceOffers) {
+			ac := takeCloseMsg[*wire.ClosingComplete](t, cp.alice)
+			bc := takeCloseMsg[*wire.ClosingComplete](t, cp.bob)
+			if got := closeVariantsOf(ac.Sigs); !sameCloseVariants(got, tt.aliceOffers) {
 				t.Fatalf("alice offers %v, want %v", got, tt.aliceOffers)
 			}
-			if got := variantsOf(bc.Sigs); !sameVariants(got, tt.bobOffers) {
+			if got := closeVariantsOf(bc.Sigs); !sameCloseVariants(got, tt.bobOffers) {
 				t.Fatalf("bob offers %v, want %v", got, tt.bobOffers)
 			}
 			if ac.LockTime != 800_000 || bc.LockTime != 800_001 {
@@ -121,12 +121,12 @@ func TestCoopCloseSimpleVariants(t *testing.T) {
 			}
 			cp.bob.deliver(t, ac)
 			cp.alice.deliver(t, bc)
-			bs := takeMsg[*wire.ClosingSig](t, cp.bob)
-			as := takeMsg[*wire.ClosingSig](t, cp.alice)
-			if got := variantsOf(bs.Sigs); !sameVariants(got, []ClosingVariant{tt.bobSigns}) {
+			bs := takeCloseMsg[*wire.ClosingSig](t, cp.bob)
+			as := takeCloseMsg[*wire.ClosingSig](t, cp.alice)
+			if got := closeVariantsOf(bs.Sigs); !sameCloseVariants(got, []ClosingVariant{tt.bobSigns}) {
 				t.Fatalf("bob signs %v, want %v", got, tt.bobSigns)
 			}
-			if got := variantsOf(as.Sigs); !sameVariants(got, []ClosingVariant{tt.aliceSigns}) {
+			if got := closeVariantsOf(as.Sigs); !sameCloseVariants(got, []ClosingVariant{tt.aliceSigns}) {
 				t.Fatalf("alice signs %v, want %v", got, tt.aliceSigns)
 			}
 			cp.alice.deliver(t, bs)
@@ -145,10 +145,10 @@ func TestCoopCloseSimpleVariants(t *testing.T) {
 			}
 			// The closer pays the fee; the closee's output, when there,
 			// is its whole balance; the locktime is the closer's.
-			if got := outValue(aliceTx, bobClose); got != 0 && got != tt.bobSat {
+			if got := closeOutValue(aliceTx, bobClose); got != 0 && got != tt.bobSat {
 				t.Fatalf("bob's output in alice's transaction: %v", got)
 			}
-			if got := outValue(bobTx, aliceClose); got != tt.aliceSat {
+			if got := closeOutValue(bobTx, aliceClose); got != tt.aliceSat {
 				t.Fatalf("alice's output in bob's transaction: %v", got)
 			}
 			if aliceTx.LockTime != 800_000 || bobTx.LockTime != 800_001 || aliceTx.TxIn[0].Sequence != 0xFFFFFFFD {
@@ -162,9 +162,9 @@ func TestCoopCloseSimpleVariants(t *testing.T) {
 			}
 			// Both reach a mempool; the one with the higher fee replaces
 			// the other and confirms.
-			confirmOnChain(t, cp.tc, byFee([]*btcwire.MsgTx{aliceTx, bobTx})...)
+			confirmOnChain(t, cp.tc, closeByFee([]*btcwire.MsgTx{aliceTx, bobTx})...)
 			for _, n := range []*closeNode{cp.alice, cp.bob} {
-				if best := n.cc.Best(); best == nil || best.WitnessHash() != byFee([]*btcwire.MsgTx{aliceTx, bobTx})[1].WitnessHash() {
+				if best := n.cc.Best(); best == nil || best.WitnessHash() != closeByFee([]*btcwire.MsgTx{aliceTx, bobTx})[1].WitnessHash() {
 					t.Fatalf("%s: Best is not the higher fee", n.name)
 				}
 			}
@@ -177,12 +177,12 @@ func TestCoopCloseSimpleVariants(t *testing.T) {
 func TestCoopCloseSimpleBump(t *testing.T) {
 	ctx := context.Background()
 	cp := newClosePair(t, true, true)
-	ai, bi := starts(600_000, 400_000, rates(253, 1000, 2000), rates(253, 1000, 2000))
+	ai, bi := closeStarts(600_000, 400_000, closeRates(253, 1000, 2000), closeRates(253, 1000, 2000))
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
 	cp.bob.outbox = nil // bob's own proposal plays no part here
-	cp.bob.deliver(t, takeMsg[*wire.ClosingComplete](t, cp.alice))
-	cp.alice.deliver(t, takeMsg[*wire.ClosingSig](t, cp.bob))
+	cp.bob.deliver(t, takeCloseMsg[*wire.ClosingComplete](t, cp.alice))
+	cp.alice.deliver(t, takeCloseMsg[*wire.ClosingSig](t, cp.bob))
 	first := cp.alice.broadcasts[0]
 
 	if _, err := cp.alice.cc.Bump(ctx, CoopCloseBump{FeeRate: 1000}); !errors.Is(err, ErrInvalidClose) {
@@ -196,14 +196,15 @@ func TestCoopCloseSimpleBump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	if len(cp.alice.broadcasts) != 2 || len(cp.bob.broadcasts) != 2 {
 		t.Fatalf("broadcasts %d %d", len(cp.alice.broadcasts), len(cp.bob.broadcasts))
 	}
 	second := cp.alice.broadcasts[1]
-	if txFee(second, closeFunding) != wire.SatPerKWeight(3000).FeeForWeight(twoOutWeight) || second.LockTime != 800_010 {
-		t.Fatalf("bumped fee %v, locktime %d", txFee(second, closeFunding), second.LockTime)
+	if closeTxFee(second, closeFunding) != wire.SatPerKWeight(3000).FeeForWeight(closeTwoOutWeight) || second.LockTime != 800_010 {
+		t.Fatalf("bumped fee %v, locktime %d", closeTxFee(second, closeFunding), second.LockTime)
 	}
+	execClose(t, cp.tc, "first close", first)
 	execClose(t, cp.tc, "bumped close", second)
 	confirmOnChain(t, cp.tc, first, second)
 
@@ -212,7 +213,7 @@ func TestCoopCloseSimpleBump(t *testing.T) {
 	newScript := script.P2WSH([]byte{txscript.OP_TRUE})
 	acts, err = cp.bob.cc.Bump(ctx, CoopCloseBump{FeeRate: 1500})
 	cp.bob.apply(t, acts, err)
-	stale := takeMsg[*wire.ClosingComplete](t, cp.bob)
+	stale := takeCloseMsg[*wire.ClosingComplete](t, cp.bob)
 	acts, err = cp.alice.cc.Bump(ctx, CoopCloseBump{FeeRate: 4000, LocalScript: newScript})
 	cp.alice.apply(t, acts, err)
 	if err != nil {
@@ -221,22 +222,22 @@ func TestCoopCloseSimpleBump(t *testing.T) {
 	if _, err := cp.alice.deliver(t, stale); !errors.Is(err, ErrCloseNegotiation) || len(cp.alice.disconnect) != 1 {
 		t.Fatalf("closing_complete to alice's old script: %v", err)
 	}
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	third := cp.alice.broadcasts[len(cp.alice.broadcasts)-1]
-	if outValue(third, newScript) == 0 || outValue(third, aliceClose) != 0 {
+	if closeOutValue(third, newScript) == 0 || closeOutValue(third, aliceClose) != 0 {
 		t.Fatalf("the bump to a new script pays %+v", third.TxOut)
 	}
 	acts, err = cp.bob.cc.Bump(ctx, CoopCloseBump{FeeRate: 2000})
 	cp.bob.apply(t, acts, err)
-	fresh := takeMsg[*wire.ClosingComplete](t, cp.bob)
+	fresh := takeCloseMsg[*wire.ClosingComplete](t, cp.bob)
 	if string(fresh.CloseeScript) != string(newScript) {
 		t.Fatalf("bob's next closee_scriptpubkey %x", fresh.CloseeScript)
 	}
 	cp.alice.deliver(t, fresh)
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	last := cp.bob.broadcasts[len(cp.bob.broadcasts)-1]
-	if outValue(last, newScript) != 600_000 {
-		t.Fatalf("bob's bump pays alice %v", outValue(last, newScript))
+	if closeOutValue(last, newScript) != 600_000 {
+		t.Fatalf("bob's bump pays alice %v", closeOutValue(last, newScript))
 	}
 	for _, tx := range []*btcwire.MsgTx{third, last} {
 		execClose(t, cp.tc, "close to a new script", tx)
@@ -250,7 +251,7 @@ func TestCoopCloseSimpleBump(t *testing.T) {
 func TestCoopCloseSimpleOpReturn(t *testing.T) {
 	ctx := context.Background()
 	cp := newClosePair(t, true, true)
-	ai, bi := starts(990_000, 10_000, rates(253, 1000, 2000), rates(253, 1000, 2000))
+	ai, bi := closeStarts(990_000, 10_000, closeRates(253, 1000, 2000), closeRates(253, 1000, 2000))
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
 	cp.alice.outbox, cp.bob.outbox = nil, nil
@@ -259,12 +260,12 @@ func TestCoopCloseSimpleOpReturn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	if len(cp.alice.errs)+len(cp.bob.errs) > 0 {
 		t.Fatalf("errors: %v %v", cp.alice.errs, cp.bob.errs)
 	}
 	tx := cp.alice.broadcasts[0]
-	if len(tx.TxOut) != 2 || outValue(tx, bobClose) != 10_000 {
+	if len(tx.TxOut) != 2 || closeOutValue(tx, bobClose) != 10_000 {
 		t.Fatalf("outputs %+v", tx.TxOut)
 	}
 	for _, o := range tx.TxOut {
@@ -273,6 +274,7 @@ func TestCoopCloseSimpleOpReturn(t *testing.T) {
 		}
 	}
 	execClose(t, cp.tc, "close to OP_RETURN", tx)
+	confirmOnChain(t, cp.tc, tx)
 	// A closing script too short for BOLT 2's OP_RETURN form is refused.
 	if _, err := cp.alice.cc.Bump(ctx, CoopCloseBump{FeeRate: 3000, LocalScript: opReturn}); !errors.Is(err, ErrInvalidClose) {
 		t.Fatalf("4-byte OP_RETURN: %v", err)
@@ -290,10 +292,10 @@ func TestCoopCloseSimpleAdversarial(t *testing.T) {
 	ctx := context.Background()
 	setup := func(t *testing.T) (*closePair, *wire.ClosingComplete) {
 		cp := newClosePair(t, true, true)
-		ai, bi := starts(600_000, 400_000, rates(253, 1000, 2000), rates(253, 1000, 2000))
+		ai, bi := closeStarts(600_000, 400_000, closeRates(253, 1000, 2000), closeRates(253, 1000, 2000))
 		cp.alice.start(t, ai)
 		cp.bob.start(t, bi)
-		return cp, takeMsg[*wire.ClosingComplete](t, cp.bob)
+		return cp, takeCloseMsg[*wire.ClosingComplete](t, cp.bob)
 	}
 	resign := func(cp *closePair, m *wire.ClosingComplete, v ClosingVariant) {
 		sc := &SimpleClose{Closer: Local, CloserScript: m.CloserScript, CloseeScript: m.CloseeScript,
@@ -360,9 +362,9 @@ func TestCoopCloseSimpleAdversarial(t *testing.T) {
 
 	t.Run("closing_sig", func(t *testing.T) {
 		cp, _ := setup(t)
-		ac := takeMsg[*wire.ClosingComplete](t, cp.alice)
+		ac := takeCloseMsg[*wire.ClosingComplete](t, cp.alice)
 		cp.bob.deliver(t, ac)
-		good := takeMsg[*wire.ClosingSig](t, cp.bob)
+		good := takeCloseMsg[*wire.ClosingSig](t, cp.bob)
 		both := *good
 		both.Sigs.CloserOutputOnly = good.Sigs.CloserAndCloseeOutputs
 		none := *good
@@ -398,6 +400,7 @@ func TestCoopCloseSimpleAdversarial(t *testing.T) {
 			t.Fatalf("repeated closing_sig: %v %v", acts, err)
 		}
 		execClose(t, cp.tc, "after refusals", cp.alice.broadcasts[0])
+		confirmOnChain(t, cp.tc, cp.alice.broadcasts[0])
 		// closing_signed has no place under option_simple_close.
 		if _, err := cp.alice.deliver(t, &wire.ClosingSigned{ChannelID: cp.alice.cc.ChannelID()}); !errors.Is(err, ErrCloseNegotiation) {
 			t.Fatalf("closing_signed: %v", err)
@@ -405,21 +408,21 @@ func TestCoopCloseSimpleAdversarial(t *testing.T) {
 	})
 }
 
-// highSSigner turns its signer's signatures into their high-S twins.
-type highSSigner struct{ Signer }
+// highSCloseSigner turns its signer's signatures into their high-S twins.
+type highSCloseSigner struct{ Signer }
 
-func (h highSSigner) SignInput(ctx context.Context, req *SignRequest) (wire.Signature, error) {
+func (h highSCloseSigner) SignInput(ctx context.Context, req *SignRequest) (wire.Signature, error) {
 	s, err := h.Signer.SignInput(ctx, req)
 	return negateS(s), err
 }
 
-// brokenSigner fails every request.
-type brokenSigner struct{}
+// brokenCloseSigner fails every request.
+type brokenCloseSigner struct{}
 
-var errSignerOffline = errors.New("signer offline")
+var errCloseSignerOffline = errors.New("signer offline")
 
-func (brokenSigner) SignInput(context.Context, *SignRequest) (wire.Signature, error) {
-	return wire.Signature{}, errSignerOffline
+func (brokenCloseSigner) SignInput(context.Context, *SignRequest) (wire.Signature, error) {
+	return wire.Signature{}, errCloseSignerOffline
 }
 
 // TestCoopCloseSigner: a signer's high-S signatures are sent in low-S
@@ -427,48 +430,49 @@ func (brokenSigner) SignInput(context.Context, *SignRequest) (wire.Signature, er
 func TestCoopCloseSigner(t *testing.T) {
 	ctx := context.Background()
 	cp := newClosePair(t, true, true)
-	cp.alice.cfg.Signer = highSSigner{cp.tc.aliceSig}
+	cp.alice.cfg.Signer = highSCloseSigner{cp.tc.aliceSig}
 	var err error
 	if cp.alice.cc, err = NewCoopClose(cp.alice.cfg); err != nil {
 		t.Fatal(err)
 	}
-	ai, bi := starts(600_000, 400_000, rates(253, 1000, 2000), rates(253, 1200, 2000))
+	ai, bi := closeStarts(600_000, 400_000, closeRates(253, 1000, 2000), closeRates(253, 2000, 3000))
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
-	for _, s := range sentSigs(cp.alice.outbox) {
+	for _, s := range sentCloseSigs(cp.alice.outbox) {
 		if !isLowS(s) {
 			t.Fatal("alice sent a high-S signature")
 		}
 	}
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	if len(cp.alice.errs)+len(cp.bob.errs) > 0 || len(cp.alice.broadcasts) != 2 || len(cp.bob.broadcasts) != 2 {
 		t.Fatalf("errors %v %v; broadcasts %d %d", cp.alice.errs, cp.bob.errs, len(cp.alice.broadcasts), len(cp.bob.broadcasts))
 	}
 	for _, tx := range cp.alice.broadcasts {
 		execClose(t, cp.tc, "close signed by a high-S signer", tx)
 	}
+	confirmOnChain(t, cp.tc, closeByFee(cp.alice.broadcasts)...)
 
 	for _, simple := range []bool{false, true} {
 		cp := newClosePair(t, true, simple)
-		cp.alice.cfg.Signer = brokenSigner{}
+		cp.alice.cfg.Signer = brokenCloseSigner{}
 		if cp.alice.cc, err = NewCoopClose(cp.alice.cfg); err != nil {
 			t.Fatal(err)
 		}
-		ai, bi := starts(600_000, 400_000, rates(253, 1000, 2000), rates(253, 1200, 2000))
-		if acts, err := cp.alice.cc.Start(ctx, ai); !errors.Is(err, errSignerOffline) || len(acts) != 0 {
+		ai, bi := closeStarts(600_000, 400_000, closeRates(253, 1000, 2000), closeRates(253, 1200, 2000))
+		if acts, err := cp.alice.cc.Start(ctx, ai); !errors.Is(err, errCloseSignerOffline) || len(acts) != 0 {
 			t.Fatalf("simple %v: Start with a broken signer: %v %v", simple, acts, err)
 		}
 		if !simple {
 			continue
 		}
 		// As closee: the peer's closing_complete cannot be answered.
-		ai.Fees = rates(253, 253, 253)
+		ai.Fees = closeRates(253, 253, 253)
 		ai.LocalBalance, ai.RemoteBalance = 0, msat(closeFunding) // nothing to propose
 		bi.LocalBalance, bi.RemoteBalance = msat(closeFunding), 0
 		cp.alice.start(t, ai)
 		cp.bob.start(t, bi)
-		acts, err := cp.alice.deliver(t, takeMsg[*wire.ClosingComplete](t, cp.bob))
-		if !errors.Is(err, errSignerOffline) || len(acts) != 0 || len(cp.alice.store) != 0 || len(cp.alice.cc.Transactions()) != 0 {
+		acts, err := cp.alice.deliver(t, takeCloseMsg[*wire.ClosingComplete](t, cp.bob))
+		if !errors.Is(err, errCloseSignerOffline) || len(acts) != 0 || len(cp.alice.store) != 0 || len(cp.alice.cc.Transactions()) != 0 {
 			t.Fatalf("closee with a broken signer: %v %v", acts, err)
 		}
 	}
@@ -478,19 +482,19 @@ func TestCoopCloseSigner(t *testing.T) {
 // no closing_complete and signs the other's closer_output_only.
 func TestCoopCloseSimpleEmptySide(t *testing.T) {
 	cp := newClosePair(t, true, true)
-	ai, bi := starts(closeFunding, 0, rates(253, 1000, 2000), rates(253, 1000, 2000))
+	ai, bi := closeStarts(closeFunding, 0, closeRates(253, 1000, 2000), closeRates(253, 1000, 2000))
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
 	if len(cp.bob.outbox) != 0 {
 		t.Fatalf("bob proposed with nothing to pay from: %v", cp.bob.outbox)
 	}
 	ac := cp.alice.outbox[0].(*wire.ClosingComplete)
-	if got := variantsOf(ac.Sigs); !sameVariants(got, []ClosingVariant{CloserOutputOnly}) {
+	if got := closeVariantsOf(ac.Sigs); !sameCloseVariants(got, []ClosingVariant{CloserOutputOnly}) {
 		t.Fatalf("alice offers %v", got)
 	}
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	tx := cp.alice.broadcasts[0]
-	if len(tx.TxOut) != 1 || outValue(tx, aliceClose) != closeFunding-wire.SatPerKWeight(1000).FeeForWeight(twoOutWeight) {
+	if len(tx.TxOut) != 1 || closeOutValue(tx, aliceClose) != closeFunding-wire.SatPerKWeight(1000).FeeForWeight(closeTwoOutWeight) {
 		t.Fatalf("outputs %+v", tx.TxOut)
 	}
 	execClose(t, cp.tc, "close of a one-sided channel", tx)

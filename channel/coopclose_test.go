@@ -200,9 +200,9 @@ func (n *closeNode) deliver(t *testing.T, msg wire.Message) ([]Action, error) {
 	return acts, err
 }
 
-// pump delivers messages both ways until none is left, and returns how
+// closePump delivers messages both ways until none is left, and returns how
 // many were delivered.
-func pump(t *testing.T, a, b *closeNode) int {
+func closePump(t *testing.T, a, b *closeNode) int {
 	t.Helper()
 	n := 0
 	for i := 0; len(a.outbox)+len(b.outbox) > 0; i++ {
@@ -245,14 +245,14 @@ func newClosePair(t *testing.T, aliceOpens, simple bool) *closePair {
 	}
 }
 
-// starts returns both nodes' Start inputs for balances (alice's view) in
+// closeStarts returns both nodes' Start inputs for balances (alice's view) in
 // satoshis.
-func starts(aliceSat, bobSat btcutil.Amount, aliceFees, bobFees CloseFeePolicy) (CoopCloseStart, CoopCloseStart) {
+func closeStarts(aliceSat, bobSat btcutil.Amount, aliceFees, bobFees CloseFeePolicy) (CoopCloseStart, CoopCloseStart) {
 	return CoopCloseStart{LocalBalance: msat(aliceSat), RemoteBalance: msat(bobSat), LocalScript: aliceClose, RemoteScript: bobClose, Fees: aliceFees},
 		CoopCloseStart{LocalBalance: msat(bobSat), RemoteBalance: msat(aliceSat), LocalScript: bobClose, RemoteScript: aliceClose, Fees: bobFees}
 }
 
-func rates(min, target, max wire.SatPerKWeight) CloseFeePolicy {
+func closeRates(min, target, max wire.SatPerKWeight) CloseFeePolicy {
 	return CloseFeePolicy{MinFeeRate: min, FeeRate: target, MaxFeeRate: max}
 }
 
@@ -262,15 +262,15 @@ func execClose(t *testing.T, tc *testChannel, name string, tx *btcwire.MsgTx) {
 	mustPass(t, name, execute(tx, 0, tc.fundingOut(t)))
 }
 
-func txFee(tx *btcwire.MsgTx, funding btcutil.Amount) btcutil.Amount {
+func closeTxFee(tx *btcwire.MsgTx, funding btcutil.Amount) btcutil.Amount {
 	for _, o := range tx.TxOut {
 		funding -= btcutil.Amount(o.Value)
 	}
 	return funding
 }
 
-// outValue is what tx pays to pk (0 if nothing).
-func outValue(tx *btcwire.MsgTx, pk []byte) btcutil.Amount {
+// closeOutValue is what tx pays to pk (0 if nothing).
+func closeOutValue(tx *btcwire.MsgTx, pk []byte) btcutil.Amount {
 	for _, o := range tx.TxOut {
 		if string(o.PkScript) == string(pk) {
 			return btcutil.Amount(o.Value)
@@ -279,9 +279,9 @@ func outValue(tx *btcwire.MsgTx, pk []byte) btcutil.Amount {
 	return 0
 }
 
-// twoOutWeight is the expected weight of a closing transaction paying
+// closeTwoOutWeight is the expected weight of a closing transaction paying
 // alice and bob.
-var twoOutWeight = closingWeight(aliceClose, bobClose)
+var closeTwoOutWeight = closingWeight(aliceClose, bobClose)
 
 // checkSameClose checks that both nodes broadcast one transaction, the
 // same, that it runs in the script engine and on the simulated chain.
@@ -314,14 +314,14 @@ func TestCoopCloseLegacyConverges(t *testing.T) {
 			}{
 				// The non-opener accepts the opener's fee: it answers
 				// with the same fee.
-				{"accepted", rates(1000, 2000, 3000), rates(1500, 2500, 6000), 2, 2000},
+				{"accepted", closeRates(1000, 2000, 3000), closeRates(1500, 2500, 6000), 2, 2000},
 				// The non-opener's minimum is above the opener's
 				// proposal: it proposes in the overlap, which the
 				// opener accepts and repeats.
-				{"countered", rates(1000, 2000, 3000), rates(2500, 4000, 6000), 3, 3000},
+				{"countered", closeRates(1000, 2000, 3000), closeRates(2500, 4000, 6000), 3, 3000},
 				// The non-opener wants less than the opener's
 				// proposal: any fee at or above its minimum suits it.
-				{"non-opener cheaper", rates(1000, 2500, 3000), rates(253, 500, 1000), 2, 2500},
+				{"non-opener cheaper", closeRates(1000, 2500, 3000), closeRates(253, 500, 1000), 2, 2500},
 			} {
 				t.Run(tt.name, func(t *testing.T) {
 					cp := newClosePair(t, aliceOpens, false)
@@ -329,7 +329,7 @@ func TestCoopCloseLegacyConverges(t *testing.T) {
 					if !aliceOpens {
 						af, bf = bf, af
 					}
-					ai, bi := starts(600_000, 400_000, af, bf)
+					ai, bi := closeStarts(600_000, 400_000, af, bf)
 					cp.alice.start(t, ai)
 					cp.bob.start(t, bi)
 					opener, other := cp.alice, cp.bob
@@ -339,15 +339,15 @@ func TestCoopCloseLegacyConverges(t *testing.T) {
 					if len(opener.outbox) != 1 || len(other.outbox) != 0 {
 						t.Fatalf("after Start: opener sent %d, non-opener %d", len(opener.outbox), len(other.outbox))
 					}
-					if n := pump(t, cp.alice, cp.bob); n != tt.messages {
+					if n := closePump(t, cp.alice, cp.bob); n != tt.messages {
 						t.Fatalf("%d messages, want %d", n, tt.messages)
 					}
 					if len(cp.alice.errs)+len(cp.bob.errs) > 0 {
 						t.Fatalf("errors: %v %v", cp.alice.errs, cp.bob.errs)
 					}
 					tx := checkSameClose(t, cp)
-					want := tt.wantRate.FeeForWeight(twoOutWeight)
-					if fee := txFee(tx, closeFunding); fee != want {
+					want := tt.wantRate.FeeForWeight(closeTwoOutWeight)
+					if fee := closeTxFee(tx, closeFunding); fee != want {
 						t.Fatalf("fee %v, want %v", fee, want)
 					}
 					// The opener pays: the other keeps its whole balance.
@@ -355,7 +355,7 @@ func TestCoopCloseLegacyConverges(t *testing.T) {
 					if !aliceOpens {
 						otherScript, otherBal = aliceClose, 600_000
 					}
-					if got := outValue(tx, otherScript); got != otherBal {
+					if got := closeOutValue(tx, otherScript); got != otherBal {
 						t.Fatalf("the non-opener gets %v, want %v", got, otherBal)
 					}
 				})
@@ -366,10 +366,10 @@ func TestCoopCloseLegacyConverges(t *testing.T) {
 
 func TestCoopCloseLegacyNoOverlap(t *testing.T) {
 	cp := newClosePair(t, true, false)
-	ai, bi := starts(600_000, 400_000, rates(1000, 1500, 2000), rates(3000, 4000, 8000))
+	ai, bi := closeStarts(600_000, 400_000, closeRates(1000, 1500, 2000), closeRates(3000, 4000, 8000))
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	if len(cp.bob.errs) != 1 || !errors.Is(cp.bob.errs[0], ErrCloseFeeRange) || !errors.Is(cp.bob.errs[0], ErrCloseNegotiation) {
 		t.Fatalf("bob's errors: %v", cp.bob.errs)
 	}
@@ -385,7 +385,7 @@ func TestCoopCloseLegacyNoOverlap(t *testing.T) {
 	// The opener sees no overlap either in a closing_signed whose range
 	// misses its own (a crafted one: an honest non-opener says so first).
 	ctx := context.Background()
-	fee := 5000 * btcutil.Amount(twoOutWeight) / 1000
+	fee := 5000 * btcutil.Amount(closeTwoOutWeight) / 1000
 	lc := LegacyClose{LocalScript: bobClose, RemoteScript: aliceClose, LocalBalance: msat(400_000), RemoteBalance: msat(600_000),
 		Fee: fee, DustLimit: cp.tc.bob.Local.DustLimit}
 	tx, err := NewLegacyClosingTx(cp.tc.bob, &lc)
@@ -423,20 +423,20 @@ func (cp *closePair) bobClosingSigned(t *testing.T, fee btcutil.Amount, rng *wir
 // TestCoopCloseLegacyFailChannel covers the fee_range violations after
 // which BOLT 2 says the channel MUST fail.
 func TestCoopCloseLegacyFailChannel(t *testing.T) {
-	w := btcutil.Amount(twoOutWeight)
+	w := btcutil.Amount(closeTwoOutWeight)
 	t.Run("opener gets a fee outside the overlap", func(t *testing.T) {
 		cp := newClosePair(t, true, false)
-		ai, _ := starts(600_000, 400_000, rates(1000, 2000, 3000), CloseFeePolicy{})
+		ai, _ := closeStarts(600_000, 400_000, closeRates(1000, 2000, 3000), CloseFeePolicy{})
 		cp.alice.start(t, ai)
 		// Above the opener's max, inside bob's own range that overlaps
 		// alice's.
 		fee := 4000 * w / 1000
 		_, err := cp.alice.deliver(t, cp.bobClosingSigned(t, fee, &wire.FeeRange{Min: 2000 * w / 1000, Max: 5000 * w / 1000}))
-		checkFailed(t, cp.alice, err)
+		checkCloseFailed(t, cp.alice, err)
 	})
 	t.Run("non-opener gets another fee than it proposed", func(t *testing.T) {
 		cp := newClosePair(t, true, false)
-		ai, bi := starts(600_000, 400_000, rates(1000, 2000, 3000), rates(2500, 3000, 4000))
+		ai, bi := closeStarts(600_000, 400_000, closeRates(1000, 2000, 3000), closeRates(2500, 3000, 4000))
 		cp.alice.start(t, ai)
 		cp.bob.start(t, bi)
 		cp.bob.deliver(t, cp.alice.outbox[0]) // bob counters with 3000 sat/kw
@@ -452,11 +452,11 @@ func TestCoopCloseLegacyFailChannel(t *testing.T) {
 		sig, _ := SignFundingSpend(context.Background(), cp.tc.aliceSig, cp.tc.alice, tx)
 		_, err := cp.bob.deliver(t, &wire.ClosingSigned{ChannelID: cp.bob.cc.ChannelID(), Fee: fee, Signature: sig,
 			FeeRange: &wire.FeeRange{Min: 1000 * w / 1000, Max: 3000 * w / 1000}})
-		checkFailed(t, cp.bob, err)
+		checkCloseFailed(t, cp.bob, err)
 	})
 }
 
-func checkFailed(t *testing.T, n *closeNode, err error) {
+func checkCloseFailed(t *testing.T, n *closeNode, err error) {
 	t.Helper()
 	if !errors.Is(err, ErrCloseNegotiation) || !errors.Is(err, ErrProtocolViolation) {
 		t.Fatalf("%s: %v", n.name, err)
@@ -474,7 +474,7 @@ func checkFailed(t *testing.T, n *closeNode, err error) {
 // change nothing.
 func TestCoopCloseLegacyBadSignature(t *testing.T) {
 	cp := newClosePair(t, true, false)
-	ai, bi := starts(600_000, 400_000, rates(1000, 2000, 3000), rates(1000, 2000, 3000))
+	ai, bi := closeStarts(600_000, 400_000, closeRates(1000, 2000, 3000), closeRates(1000, 2000, 3000))
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
 	good := cp.alice.outbox[0].(*wire.ClosingSigned)
@@ -501,7 +501,7 @@ func TestCoopCloseLegacyBadSignature(t *testing.T) {
 	}
 	// The genuine message still closes.
 	cp.bob.deliver(t, good)
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	checkSameClose(t, cp)
 }
 
@@ -546,17 +546,17 @@ func TestCoopCloseLegacyDust(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			cp := newClosePair(t, true, false)
-			ai, bi := starts(tt.aliceSat, tt.bobSat, rates(253, 400, 500), rates(253, 400, 1000))
+			ai, bi := closeStarts(tt.aliceSat, tt.bobSat, closeRates(253, 400, 500), closeRates(253, 400, 1000))
 			ai.DropOwnOutputBelow, bi.DropOwnOutputBelow = tt.aliceDrop, tt.bobDrop
 			cp.alice.start(t, ai)
 			cp.bob.start(t, bi)
-			pump(t, cp.alice, cp.bob)
+			closePump(t, cp.alice, cp.bob)
 			if len(cp.alice.errs)+len(cp.bob.errs) > 0 {
 				t.Fatalf("errors: %v %v", cp.alice.errs, cp.bob.errs)
 			}
 			if tt.same {
 				tx := checkSameClose(t, cp)
-				if len(tx.TxOut) != tt.wantOuts || outValue(tx, tt.dropped) != 0 {
+				if len(tx.TxOut) != tt.wantOuts || closeOutValue(tx, tt.dropped) != 0 {
 					t.Fatalf("outputs %+v", tx.TxOut)
 				}
 				return
@@ -585,11 +585,11 @@ func TestCoopCloseLegacyDust(t *testing.T) {
 // TestCoopCloseLegacyWithoutFeeRange negotiates with a peer that sends no
 // fee_range: each proposal strictly between the two previous ones.
 func TestCoopCloseLegacyWithoutFeeRange(t *testing.T) {
-	w := btcutil.Amount(twoOutWeight)
+	w := btcutil.Amount(closeTwoOutWeight)
 	sat := func(r btcutil.Amount) btcutil.Amount { return r * w / 1000 }
 	t.Run("converges", func(t *testing.T) {
 		cp := newClosePair(t, true, false)
-		ai, _ := starts(600_000, 400_000, rates(1000, 2000, 3000), CloseFeePolicy{})
+		ai, _ := closeStarts(600_000, 400_000, closeRates(1000, 2000, 3000), CloseFeePolicy{})
 		cp.alice.start(t, ai)
 		first := cp.alice.outbox[0].(*wire.ClosingSigned)
 		cp.alice.outbox = nil
@@ -613,15 +613,15 @@ func TestCoopCloseLegacyWithoutFeeRange(t *testing.T) {
 			t.Fatalf("alice's answer: %v, %d broadcasts", cp.alice.outbox, len(cp.alice.broadcasts))
 		}
 		tx := cp.alice.broadcasts[0]
-		if txFee(tx, closeFunding) != sat(2900) {
-			t.Fatalf("fee %v", txFee(tx, closeFunding))
+		if closeTxFee(tx, closeFunding) != sat(2900) {
+			t.Fatalf("fee %v", closeTxFee(tx, closeFunding))
 		}
 		execClose(t, cp.tc, "close without fee_range", tx)
 		confirmOnChain(t, cp.tc, tx)
 	})
 	t.Run("cannot move", func(t *testing.T) {
 		cp := newClosePair(t, true, false)
-		ai, _ := starts(600_000, 400_000, rates(1000, 3000, 3000), CloseFeePolicy{})
+		ai, _ := closeStarts(600_000, 400_000, closeRates(1000, 3000, 3000), CloseFeePolicy{})
 		cp.alice.start(t, ai)
 		cp.alice.outbox = nil
 		_, err := cp.alice.deliver(t, cp.bobClosingSigned(t, sat(5000), nil))
@@ -635,7 +635,7 @@ func TestCoopCloseLegacyWithoutFeeRange(t *testing.T) {
 // disconnection, and after a crash of a node that completed.
 func TestCoopCloseLegacyReconnect(t *testing.T) {
 	cp := newClosePair(t, true, false)
-	ai, bi := starts(600_000, 400_000, rates(1000, 2000, 3000), rates(2500, 4000, 6000))
+	ai, bi := closeStarts(600_000, 400_000, closeRates(1000, 2000, 3000), closeRates(2500, 4000, 6000))
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
 	cp.bob.deliver(t, cp.alice.outbox[0]) // bob counters
@@ -648,7 +648,7 @@ func TestCoopCloseLegacyReconnect(t *testing.T) {
 	}
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	tx := checkSameClose(t, cp)
 
 	// Bob crashes after broadcasting, and alice never got his last
@@ -676,10 +676,10 @@ func TestCoopCloseLegacyReconnect(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp.alice.cc = alice
-	ai.Fees = rates(253, 1000, 1500)
+	ai.Fees = closeRates(253, 1000, 1500)
 	cp.alice.start(t, ai)
 	cp.bob.start(t, bi)
-	pump(t, cp.alice, cp.bob)
+	closePump(t, cp.alice, cp.bob)
 	if again := checkSameClose(t, cp); again.WitnessHash() != tx.WitnessHash() {
 		t.Fatal("the second negotiation made another transaction")
 	}
@@ -687,7 +687,7 @@ func TestCoopCloseLegacyReconnect(t *testing.T) {
 
 func TestCoopCloseStartErrors(t *testing.T) {
 	cp := newClosePair(t, true, false)
-	ai, _ := starts(600_000, 400_000, rates(1000, 2000, 3000), CloseFeePolicy{})
+	ai, _ := closeStarts(600_000, 400_000, closeRates(1000, 2000, 3000), CloseFeePolicy{})
 	ctx := context.Background()
 	bad := ai
 	bad.RemoteBalance--
@@ -695,7 +695,7 @@ func TestCoopCloseStartErrors(t *testing.T) {
 		t.Fatalf("balances short of the funding: %v", err)
 	}
 	bad = ai
-	bad.Fees = rates(3000, 2000, 1000)
+	bad.Fees = closeRates(3000, 2000, 1000)
 	if _, err := cp.alice.cc.Start(ctx, bad); !errors.Is(err, ErrInvalidParams) {
 		t.Fatalf("min above max: %v", err)
 	}
