@@ -130,6 +130,12 @@ type FundingResult struct {
 	Init InitialState
 	// ChannelID is the channel's id.
 	ChannelID wire.ChannelID
+	// FundingOutput is the output at Config.Params.FundingOutpoint the
+	// channel needs: funding_satoshis to the 2-of-2 P2WSH. The host
+	// watches for it, and tells the Machine FundingConfirmed only for a
+	// confirmed output that pays exactly this (BOLT 2 channel_ready:
+	// the fundee cannot check it at funding_created).
+	FundingOutput *btcwire.TxOut
 	FundingTerms
 }
 
@@ -363,7 +369,7 @@ func (f *Funding) planAccept(feeEstimate wire.SatPerKWeight) (*wire.AcceptChanne
 	amt := o.FundingAmount
 	total := wire.MilliSatoshi(amt) * wire.MilliSatoshiPerSatoshi
 	if o.PushAmount > total {
-		return nil, refusal(mt, RulePushAmount, "%v above 1000 × funding_satoshis = %v (BOLT 2: MUST fail the channel)", o.PushAmount, total)
+		return nil, refusal(mt, RulePushAmount, "%v above 1000 * funding_satoshis = %v (BOLT 2: MUST fail the channel)", o.PushAmount, total)
 	}
 	anySegwit, opReturn := cfg.shutdownForms()
 	side := openSide(o)
@@ -789,6 +795,7 @@ func (f *Funding) buildResult(remoteSig wire.Signature) *FundingResult {
 		a := *f.cfg.Alias
 		alias = &a
 	}
+	ws, _ := script.FundingScript(p.Local.Funding, p.Remote.Funding)
 	var localShutdown []byte
 	if len(f.cfg.UpfrontShutdownScript) > 0 {
 		localShutdown = slices.Clone(f.cfg.UpfrontShutdownScript)
@@ -811,7 +818,8 @@ func (f *Funding) buildResult(remoteSig wire.Signature) *FundingResult {
 			LockIn:        LockIn{MinDepth: depth, Alias: alias, CreatedAt: f.cfg.BlockHeight},
 			Connected:     true,
 		},
-		ChannelID: f.chanID,
+		ChannelID:     f.chanID,
+		FundingOutput: btcwire.NewTxOut(int64(p.FundingAmount), script.P2WSH(ws)),
 		FundingTerms: FundingTerms{
 			TemporaryChannelID:   f.tempID,
 			ChannelType:          slices.Clone(f.typeBits),

@@ -203,6 +203,9 @@ func checkRefusal(t testing.TB, acts []Action, err error, rule FundingRule, id w
 		if m.ChannelID != id || len(m.Data) == 0 {
 			t.Fatalf("error for %v (%q), want %v", m.ChannelID, m.Data, id)
 		}
+		if m.DataString() != string(m.Data) {
+			t.Fatalf("error data is not printable: %q", m.Data)
+		}
 	case *wire.Warning:
 		if id != (wire.ChannelID{}) {
 			t.Fatalf("warning sent, want an error for %v", id)

@@ -149,7 +149,7 @@ func checkInitialBalances(mt wire.MessageType, funding btcutil.Amount, push wire
 	rate wire.SatPerKWeight, reserves ...btcutil.Amount) *RefusalError {
 	total := wire.MilliSatoshi(funding) * wire.MilliSatoshiPerSatoshi
 	if push > total {
-		return refusal(mt, RulePushAmount, "%v above 1000 × funding_satoshis = %v (BOLT 2: MUST fail the channel)", push, total)
+		return refusal(mt, RulePushAmount, "%v above 1000 * funding_satoshis = %v (BOLT 2: MUST fail the channel)", push, total)
 	}
 	funder := total - push
 	charge := initialCommitCharge(t, rate)

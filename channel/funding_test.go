@@ -53,6 +53,12 @@ func TestFundingEndToEnd(t *testing.T) {
 				if ra.Config.Params.FundingOutpoint != op || rb.Config.Params.FundingOutpoint != op {
 					t.Fatal("funding outpoint differs")
 				}
+				fout := r.fundingTx.TxOut[op.Index]
+				for _, res := range []*FundingResult{ra, rb} {
+					if res.FundingOutput.Value != fout.Value || !bytes.Equal(res.FundingOutput.PkScript, fout.PkScript) {
+						t.Fatal("FundingOutput is not the funding transaction's output")
+					}
+				}
 				if ra.ChannelID != wire.NewChannelID(op) || rb.ChannelID != ra.ChannelID || r.signed.ChannelID != ra.ChannelID {
 					t.Fatal("channel id")
 				}
