@@ -193,8 +193,9 @@ type CloseTx struct {
 // wire.Warning followed by *Disconnect, or *Send of a wire.Error followed
 // by *ChannelFailed (after which the CoopClose accepts no further input).
 // Every *Send that carries a signature of this node, and every
-// *BroadcastClose, is preceded in the same list by a *Persist of the
-// transactions signed.
+// *BroadcastClose, is preceded by a *Persist of the transactions signed:
+// in the same list, unless an earlier step already persisted that very
+// record (a proposal made again after a reconnection, say).
 //
 // Records, under KeyPrefix(channelID):
 //
@@ -214,6 +215,12 @@ type CloseTx struct {
 // calls Start again once the Machine hands the channel over. Every
 // transaction the peer may complete and broadcast is known, and the best
 // mutually signed one can be broadcast again at once (Rebroadcast).
+//
+// The protocol (CoopCloseConfig.SimpleClose) is fixed for a CoopClose.
+// Since option_simple_close is negotiated per connection, a reconnection
+// that negotiates the other protocol needs a CoopClose restored from the
+// records with the new configuration; it keeps the transactions signed
+// under either.
 //
 // A CoopClose is not safe for concurrent use.
 type CoopClose struct {

@@ -144,7 +144,10 @@ func (r *closeRecord) info(p *Params) CloseTx {
 // negotiator had. The restored CoopClose knows every closing transaction
 // this node signed and every mutually signed one (Transactions, Best,
 // Rebroadcast); its negotiation starts again with Start once the
-// connection is back and shutdown exchanged again. Each record is checked
+// connection is back and shutdown exchanged again. cfg.SimpleClose is the
+// protocol of the new connection, which may differ from the one the
+// records were made under (option_simple_close is negotiated per
+// connection): records of either protocol are kept. Each record is checked
 // against the channel: a record that cannot be decoded, does not spend
 // the funding output, or whose signatures do not verify returns
 // ErrCorruptRecord.
@@ -162,10 +165,6 @@ func RestoreCoopClose(ctx context.Context, src RecordSource, cfg CoopCloseConfig
 		return nil, fmt.Errorf("channel: listing %s: %w", prefix, err)
 	}
 	sort.Strings(keys)
-	want := closeLegacy
-	if cfg.SimpleClose {
-		want = closeSimple
-	}
 	for _, k := range keys {
 		seq, err := strconv.ParseUint(strings.TrimPrefix(k, prefix), 16, 64)
 		if err != nil || len(k) != len(prefix)+16 {
@@ -178,9 +177,6 @@ func RestoreCoopClose(ctx context.Context, src RecordSource, cfg CoopCloseConfig
 		r, err := decodeCloseRecord(v)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		if r.kind != want {
-			return nil, fmt.Errorf("%w: %s is of the other closing protocol", ErrCorruptRecord, k)
 		}
 		if err := c.checkRestored(r); err != nil {
 			return nil, fmt.Errorf("%w: %s: %v", ErrCorruptRecord, k, err)
@@ -203,6 +199,11 @@ func (c *CoopClose) checkRestored(r *closeRecord) error {
 	tx := r.tx
 	if len(tx.TxIn) != 1 || tx.TxIn[0].PreviousOutPoint != c.p.FundingOutpoint {
 		return fmt.Errorf("does not spend the funding output %v", c.p.FundingOutpoint)
+	}
+	switch seq := tx.TxIn[0].Sequence; {
+	case r.kind == closeLegacy && (seq != legacyClosingSequence || tx.LockTime != 0),
+		r.kind == closeSimple && seq != simpleClosingSequence:
+		return fmt.Errorf("sequence %x and locktime %d do not fit its protocol", seq, tx.LockTime)
 	}
 	if len(tx.TxOut) == 0 || len(tx.TxOut) > 2 {
 		return fmt.Errorf("%d outputs", len(tx.TxOut))

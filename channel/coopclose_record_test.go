@@ -217,9 +217,11 @@ func TestCoopCloseCorruptRecords(t *testing.T) {
 		t.Fatalf("bad key: %v", err)
 	}
 	delete(cp.alice.store, strings.TrimSuffix(key, "1")+"x")
+	// A reconnection may negotiate the other protocol: the records of
+	// this one are kept.
 	legacyCfg := cp.alice.cfg
 	legacyCfg.SimpleClose = false
-	if _, err := RestoreCoopClose(ctx, cp.alice, legacyCfg); !errors.Is(err, ErrCorruptRecord) {
+	if r, err := RestoreCoopClose(ctx, cp.alice, legacyCfg); err != nil || len(r.Transactions()) != len(cp.alice.store) || r.Best() == nil {
 		t.Fatalf("records of the other protocol: %v", err)
 	}
 	if _, err := RestoreCoopClose(ctx, nil, cp.alice.cfg); !errors.Is(err, ErrInvalidParams) {
@@ -257,4 +259,42 @@ func FuzzDecodeCloseRecord(f *testing.F) {
 			t.Fatalf("re-encoding differs:\n%x\n%x", got, b)
 		}
 	})
+}
+
+// TestCoopCloseProtocolChange: the first connection negotiates the legacy
+// protocol and is lost mid-way; the next one has option_simple_close. The
+// restored negotiators keep the legacy transactions they signed and close
+// with the new protocol.
+func TestCoopCloseProtocolChange(t *testing.T) {
+	ctx := context.Background()
+	cp := newClosePair(t, true, false)
+	ai, bi := closeStarts(600_000, 400_000, closeRates(1000, 2000, 3000), closeRates(2500, 4000, 6000))
+	cp.alice.start(t, ai)
+	cp.bob.start(t, bi)
+	cp.bob.deliver(t, takeCloseMsg[*wire.ClosingSigned](t, cp.alice))
+	cp.bob.outbox = nil // bob's counter is lost
+	for _, n := range []*closeNode{cp.alice, cp.bob} {
+		n.cfg.SimpleClose = true
+		r, err := RestoreCoopClose(ctx, n, n.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(r.Transactions()) != 1 || r.Transactions()[0].Variant != 0 || r.Best() != nil {
+			t.Fatalf("%s restored %+v", n.name, r.Transactions())
+		}
+		n.cc = r
+	}
+	cp.alice.start(t, ai)
+	cp.bob.start(t, bi)
+	closePump(t, cp.alice, cp.bob)
+	if len(cp.alice.errs)+len(cp.bob.errs) > 0 || len(cp.alice.broadcasts) != 2 {
+		t.Fatalf("errors %v %v, %d broadcasts", cp.alice.errs, cp.bob.errs, len(cp.alice.broadcasts))
+	}
+	if got := len(cp.alice.cc.Transactions()); got != 1+2+1 {
+		t.Fatalf("alice knows %d transactions, want her legacy one, her two variants and bob's", got)
+	}
+	for _, tx := range cp.alice.broadcasts {
+		execClose(t, cp.tc, "close after the protocol changed", tx)
+	}
+	confirmOnChain(t, cp.tc, closeByFee(cp.alice.broadcasts)...)
 }
