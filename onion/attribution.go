@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -126,24 +127,19 @@ func shiftAttribution(ad *wire.AttributionData) {
 // distances, truncated to 4 bytes.
 func writeAttributionHMACs(ss *[32]byte, packet []byte, ad *wire.AttributionData) {
 	um := generateKey(keyTypeUm, ss)
-	var ipad, opad [sha256.BlockSize]byte
-	copy(ipad[:], um[:])
-	copy(opad[:], um[:])
-	for i := range ipad {
-		ipad[i] ^= 0x36
-		opad[i] ^= 0x5c
-	}
+	var key fastcrypto.HMACKey
+	key.Init(um[:])
 	// The messages for successive distances share the packet and a
 	// growing run of hold times, so the inner hash of that prefix is
 	// computed once and saved before the downstream HMACs are added.
-	inner, outer := sha256.New(), sha256.New()
+	inner := sha256.New()
 	saver, okS := inner.(encoding.BinaryAppender)
 	loader, okL := inner.(encoding.BinaryUnmarshaler)
 	if !okS || !okL {
 		writeAttributionHMACsPlain(&um, packet, ad)
 		return
 	}
-	inner.Write(ipad[:])
+	inner.Write(key.InnerPad())
 	inner.Write(packet)
 	var state [128]byte
 	var down [AttributionMaxHops * attrHMACSize]byte
@@ -157,10 +153,7 @@ func writeAttributionHMACs(ss *[32]byte, packet []byte, ad *wire.AttributionData
 		}
 		inner.Write(gatherDownstream(down[:0], ad, y))
 		inner.Sum(sum[:0])
-		outer.Reset()
-		outer.Write(opad[:])
-		outer.Write(sum[:])
-		outer.Sum(sum[:0])
+		key.Finish(&sum, &sum)
 		off := attrHMACOffset(0, AttributionMaxHops-1-y)
 		copy(ad[off:off+attrHMACSize], sum[:attrHMACSize])
 		if err := loader.UnmarshalBinary(saved); err != nil {
@@ -178,7 +171,7 @@ func writeAttributionHMACsPlain(um *[32]byte, packet []byte, ad *wire.Attributio
 		msg := append(m[:0], ad[:4*y+4]...)
 		msg = gatherDownstream(msg, ad, y)
 		var mac [32]byte
-		hmacSHA256Into(&mac, um[:], packet, msg)
+		fastcrypto.HMACSHA256(&mac, um[:], packet, msg)
 		off := attrHMACOffset(0, AttributionMaxHops-1-y)
 		copy(ad[off:off+attrHMACSize], mac[:attrHMACSize])
 	}
@@ -299,7 +292,7 @@ func (s SharedSecrets) verifyAttribution(reason []byte, ad *wire.AttributionData
 		m = gatherDownstream(m, &buf, y)
 		um := generateKey(keyTypeUm, &s[i])
 		var mac [32]byte
-		hmacSHA256Into(&mac, um[:], pkt, m)
+		fastcrypto.HMACSHA256(&mac, um[:], pkt, m)
 		off := attrHMACOffset(0, AttributionMaxHops-1-y)
 		if !hmacEqual(mac[:attrHMACSize], buf[off:off+attrHMACSize]) {
 			res.FirstInvalid = i

@@ -530,7 +530,7 @@ func TestAttributionHMACsPlain(t *testing.T) {
 		for y := 0; y < AttributionMaxHops; y++ {
 			m := append(bytes.Clone(pkt), fast[:4*y+4]...)
 			m = gatherDownstream(m, &fast, y)
-			mac := hmacSHA256(um[:], m)
+			mac := stdHMAC(um[:], m)
 			off := attrHMACOffset(0, AttributionMaxHops-1-y)
 			if !bytes.Equal(mac[:attrHMACSize], fast[off:off+attrHMACSize]) {
 				t.Fatalf("packet of %d bytes, distance %d: HMAC differs from crypto/hmac", size, y)

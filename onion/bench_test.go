@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 	"github.com/lnkit/lnkit/wire"
 	"golang.org/x/crypto/chacha20"
 )
@@ -59,7 +60,7 @@ func BenchmarkFloorHMAC1300(b *testing.B) {
 	b.SetBytes(int64(len(buf)))
 	b.ReportAllocs()
 	for b.Loop() {
-		m := hmacSHA256(key, buf)
+		m := stdHMAC(key, buf)
 		benchSink[0] = m[0]
 	}
 }
@@ -86,9 +87,9 @@ func BenchmarkFloorProcessHop(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		s := sharedSecret(k, pub)
-		bf := scalarFromHash(&s)
+		bf := fastcrypto.ScalarFromHash(&s)
 		benchSink = mulPoint(&bf, pub)
-		m := hmacSHA256(key[:], buf[:HopPayloadsSize])
+		m := stdHMAC(key[:], buf[:HopPayloadsSize])
 		c, _ := chacha20.NewUnauthenticatedCipher(key[:], zeroNonce[:])
 		c.XORKeyStream(buf, buf)
 		benchSink[1] = m[0]

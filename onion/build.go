@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -165,7 +166,7 @@ func wrapPacket(pkt *Packet, sessionKey *btcec.ModNScalar, hops []Hop, secrets S
 			copy(header[size-len(filler):], filler)
 		}
 		mu := generateKey(keyTypeMu, &secrets[i])
-		hmacSHA256Into(&nextHMAC, mu[:], header, assocData)
+		fastcrypto.HMACSHA256(&nextHMAC, mu[:], header, assocData)
 	}
 	pkt.HopPayloads = header[:size:size]
 	pkt.HMAC = nextHMAC

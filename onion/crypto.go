@@ -1,10 +1,9 @@
 package onion
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/subtle"
 
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 	"golang.org/x/crypto/chacha20"
 )
 
@@ -22,50 +21,13 @@ var (
 // "Key Generation").
 func generateKey(keyType []byte, secret *[32]byte) [32]byte {
 	var out [32]byte
-	hmacSHA256Into(&out, keyType, secret[:], nil)
+	fastcrypto.HMACSHA256(&out, keyType, secret[:], nil)
 	return out
-}
-
-// hmacSHA256Into computes HMAC-SHA256(key, a || b) into out. The key is at
-// most 64 bytes in every use here, so the ipad/opad blocks live on the stack
-// and the computation does not allocate beyond the hash state.
-func hmacSHA256Into(out *[32]byte, key, a, b []byte) {
-	if len(key) > sha256.BlockSize {
-		k := sha256.Sum256(key)
-		key = k[:]
-	}
-	var pad [sha256.BlockSize]byte
-	copy(pad[:], key)
-	for i := range pad {
-		pad[i] ^= 0x36
-	}
-	h := sha256.New()
-	h.Write(pad[:])
-	h.Write(a)
-	h.Write(b)
-	var inner [32]byte
-	h.Sum(inner[:0])
-	for i := range pad {
-		pad[i] ^= 0x36 ^ 0x5c
-	}
-	h.Reset()
-	h.Write(pad[:])
-	h.Write(inner[:])
-	h.Sum(out[:0])
 }
 
 // hmacEqual compares two MACs in constant time, as BOLT 4 "Packet
 // Forwarding" requires.
 func hmacEqual(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
-
-// hmacSHA256 is the stdlib construction, used where speed does not matter.
-func hmacSHA256(key, msg []byte) [32]byte {
-	m := hmac.New(sha256.New, key)
-	m.Write(msg)
-	var out [32]byte
-	m.Sum(out[:0])
-	return out
-}
 
 var zeroNonce [chacha20.NonceSize]byte
 

@@ -1,10 +1,10 @@
 package onion
 
 import (
-	"crypto/sha256"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 // sharedSecret returns SHA256(compressed(k·pub)).
@@ -12,28 +12,14 @@ func sharedSecret(k *btcec.ModNScalar, pub *btcec.PublicKey) [32]byte {
 	var pt, res btcec.JacobianPoint
 	pub.AsJacobian(&pt)
 	btcec.ScalarMultNonConst(k, &pt, &res)
-	var c [33]byte
-	compressInto(&res, &c)
-	return sha256.Sum256(c[:])
+	res.ToAffine()
+	return fastcrypto.HashPoint(&res)
 }
 
 // blindingFactor returns SHA256(compressed(E) || ss) as a scalar (BOLT 4
 // "Blinding Ephemeral Keys").
 func blindingFactor(ephemeral *[33]byte, ss *[32]byte) btcec.ModNScalar {
-	var buf [65]byte
-	copy(buf[:33], ephemeral[:])
-	copy(buf[33:], ss[:])
-	h := sha256.Sum256(buf[:])
-	var b btcec.ModNScalar
-	b.SetBytes(&h)
-	return b
-}
-
-// scalarFromHash interprets a 32-byte hash as a scalar mod n.
-func scalarFromHash(h *[32]byte) btcec.ModNScalar {
-	var s btcec.ModNScalar
-	s.SetBytes(h)
-	return s
+	return fastcrypto.HashToScalar(ephemeral[:], ss[:])
 }
 
 // parseScalar reads a private key scalar, rejecting zero and values not

@@ -3,6 +3,8 @@ package onion
 import (
 	"encoding/binary"
 	"fmt"
+
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 // Sizes of a returned failure (BOLT 4 "Returning Errors").
@@ -44,7 +46,7 @@ func newFailureRaw(ss *[32]byte, failureMsg []byte, minPadded int) ([]byte, erro
 	binary.BigEndian.PutUint16(body[2+len(failureMsg):], uint16(pad))
 	um := generateKey(keyTypeUm, ss)
 	var mac [32]byte
-	hmacSHA256Into(&mac, um[:], body, nil)
+	fastcrypto.HMACSHA256(&mac, um[:], body, nil)
 	copy(out, mac[:])
 	ObfuscateFailure(*ss, out)
 	return out, nil
@@ -107,7 +109,7 @@ func (s SharedSecrets) DecryptFailure(reason []byte) (*DecryptedFailure, error) 
 		}
 		xorKeyStream(ammag, buf, buf, 0)
 		var mac [32]byte
-		hmacSHA256Into(&mac, um[:], buf[HMACSize:], nil)
+		fastcrypto.HMACSHA256(&mac, um[:], buf[HMACSize:], nil)
 		if found < 0 && i < len(s) && hmacEqual(mac[:], buf[:HMACSize]) {
 			found = i
 			body = append([]byte(nil), buf[HMACSize:]...)

@@ -2,6 +2,8 @@ package onion
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/json"
 	"math/rand/v2"
 	"testing"
@@ -53,6 +55,16 @@ func peelAll(t testing.TB, nodes []testNode, pkt *Packet, assoc []byte) [][]byte
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// stdHMAC is HMAC-SHA256 by crypto/hmac: the independent reference the
+// tests check fastcrypto's against, and the floor of the HMAC benchmarks.
+func stdHMAC(key, msg []byte) [32]byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(msg)
+	var out [32]byte
+	m.Sum(out[:0])
+	return out
+}
 
 // newTestProcessor returns a Processor for k with its own replay log.
 func newTestProcessor(k *btcec.PrivateKey) *Processor {

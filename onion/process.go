@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -111,20 +112,7 @@ func (p *Processor) failShared(pkt *Packet, opts *ProcessOptions, ss *[32]byte, 
 // parsePoint decodes a compressed point into an affine Jacobian point
 // without allocating.
 func parsePoint(p *wire.Point, out *btcec.JacobianPoint) bool {
-	if p[0] != 0x02 && p[0] != 0x03 {
-		return false
-	}
-	var x, y btcec.FieldVal
-	if x.SetByteSlice(p[1:]) {
-		return false
-	}
-	if !btcec.DecompressY(&x, p[0] == 0x03, &y) {
-		return false
-	}
-	y.Normalize()
-	out.X, out.Y = x, y
-	out.Z.SetInt(1)
-	return true
+	return fastcrypto.ParsePoint(p[:], out)
 }
 
 func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, opts *ProcessOptions, message bool) (*ProcessedPacket, error) {
@@ -165,9 +153,8 @@ func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, 
 		}
 		var r btcec.JacobianPoint
 		table.mul(&k, &r)
-		var c [33]byte
-		compressInto(&r, &c)
-		res.SharedSecret = sha256.Sum256(c[:])
+		r.ToAffine()
+		res.SharedSecret = fastcrypto.HashPoint(&r)
 	} else {
 		target := eph
 		if tweak != nil {
@@ -186,7 +173,7 @@ func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, 
 
 	mu := generateKey(keyTypeMu, &res.SharedSecret)
 	var mac [32]byte
-	hmacSHA256Into(&mac, mu[:], pkt.HopPayloads, assocData)
+	fastcrypto.HMACSHA256(&mac, mu[:], pkt.HopPayloads, assocData)
 	if !hmacEqual(mac[:], pkt.HMAC[:]) {
 		return nil, p.fail(pkt, opts, CodeInvalidOnionHMAC, ErrInvalidHMAC)
 	}
@@ -262,6 +249,6 @@ func isZero(b []byte) bool {
 // blindedNodeFactor returns HMAC256("blinded_node_id", ss) as a scalar.
 func blindedNodeFactor(ss *[32]byte) btcec.ModNScalar {
 	var h [32]byte
-	hmacSHA256Into(&h, []byte("blinded_node_id"), ss[:], nil)
-	return scalarFromHash(&h)
+	fastcrypto.HMACSHA256(&h, []byte("blinded_node_id"), ss[:], nil)
+	return fastcrypto.ScalarFromHash(&h)
 }

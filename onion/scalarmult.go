@@ -3,6 +3,7 @@ package onion
 import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/lnkit/lnkit/internal/ecmult"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 // A hop peeling an onion multiplies the incoming ephemeral key E twice: by
@@ -27,13 +28,9 @@ func (t *pointTable) init(p *btcec.JacobianPoint) { t.t.Init(p) }
 // mul sets result = k·P for the table's point P, in Jacobian form.
 func (t *pointTable) mul(k *btcec.ModNScalar, result *btcec.JacobianPoint) { t.t.Mul(k, result) }
 
-// compressInto writes the compressed encoding of the Jacobian point p
-// (converted to affine in place) to out.
+// compressInto converts the Jacobian point p to affine form in place and
+// writes its compressed encoding to out.
 func compressInto(p *btcec.JacobianPoint, out *[33]byte) {
 	p.ToAffine()
-	out[0] = 0x02
-	if p.Y.IsOdd() {
-		out[0] = 0x03
-	}
-	p.X.PutBytesUnchecked(out[1:])
+	fastcrypto.Compress(out, p)
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 	"github.com/lnkit/lnkit/wire"
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -88,7 +89,7 @@ func (s *sealer) encrypt(plain []byte) []byte {
 func (s *sealer) packet(hopPayloads, assocData []byte) *Packet {
 	pkt := &Packet{Version: Version, EphemeralKey: s.eph, HopPayloads: hopPayloads}
 	var mac [32]byte
-	hmacSHA256Into(&mac, s.mu[:], hopPayloads, assocData)
+	fastcrypto.HMACSHA256(&mac, s.mu[:], hopPayloads, assocData)
 	pkt.HMAC = mac
 	return pkt
 }

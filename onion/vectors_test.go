@@ -179,7 +179,7 @@ func TestOnionErrorVector(t *testing.T) {
 		t.Fatalf("failure payload\n got %s\nwant %s", got, v.Generate.Hops[last].Payload)
 	}
 	um := generateKey(keyTypeUm, &secrets[last])
-	if mac := hmacSHA256(um[:], plain[HMACSize:]); !bytes.Equal(mac[:], plain[:HMACSize]) {
+	if mac := stdHMAC(um[:], plain[HMACSize:]); !bytes.Equal(mac[:], plain[:HMACSize]) {
 		t.Fatal("failure HMAC does not match um key over the payload")
 	}
 	for i := last - 1; i >= 0; i-- {
