@@ -319,9 +319,12 @@ func TestNodeRestartMidPayment(t *testing.T) {
 				t.Fatal(err)
 			}
 			pid := PaymentID{1, 2, 3}
-			short, cancel := context.WithTimeout(tn.ctx, time.Millisecond)
-			a.PayInvoice(short, PayInvoiceRequest{Invoice: inv.Bolt11, ID: &pid})
-			cancel()
+			payer := a.Node
+			go payer.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11, ID: &pid})
+			tn.waitFor("payment started", func() bool {
+				ps, _ := payer.ListPayments(tn.ctx)
+				return len(ps) == 1
+			})
 			victim := a
 			if who == "payee" {
 				victim = b

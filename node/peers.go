@@ -287,10 +287,18 @@ func (pc *peerConn) close() {
 	})
 }
 
-// sendTo queues a message for a peer once the turn's batch is durable.
+// sendTo queues a message for a peer once the turn's batch is durable. It
+// is bound to the connection current when the message was produced: if
+// that connection is replaced before the batch is durable, the message is
+// dropped, as on any disconnection (channel_reestablish on the new
+// connection retransmits what matters, and must come first).
 func (n *Node) sendTo(id [33]byte, msg wire.Message) {
+	pc, ok := n.peers[id]
+	if !ok {
+		return
+	}
 	n.afterCommit(func() {
-		if pc, ok := n.peers[id]; ok {
+		if n.peers[id] == pc {
 			pc.send(msg)
 		}
 	})
