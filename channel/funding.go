@@ -79,7 +79,8 @@ func (s fundingStage) String() string { return fundingStageNames[s] }
 // sent, for the channel_id) and, once FundingTxNeeded was returned, start
 // with *ReleaseFundingInputs. The host gives up on a negotiation (the peer
 // is silent, or disconnected: v1 establishment does not survive a
-// reconnection) with Abandon. Nothing needs to be persisted before the
+// reconnection, and an open_channel received after one starts a new
+// Funding) with Abandon. Nothing needs to be persisted before the
 // channel opens: an opener that crashed after funding_created never
 // broadcast its funding transaction, so nothing is at stake.
 //
@@ -475,7 +476,9 @@ func (f *Funding) planAccept(feeEstimate wire.SatPerKWeight) (*wire.AcceptChanne
 // The signature of funding_created or funding_signed is checked against
 // this node's commitment 0 (and for LOW-S). A fundee whose FundingConfig
 // has no ChannelIDInUse must itself refuse a funding_created whose
-// channel_id is in use, before calling this.
+// channel_id is in use, before calling this. A failure of this node's
+// Signer returns its error and changes nothing: the host may hand the
+// message again, or Abandon.
 func (f *Funding) ReceiveMessage(ctx context.Context, msg wire.Message) ([]Action, error) {
 	if msg == nil {
 		return nil, fmt.Errorf("%w: nil message", ErrInvalidParams)
@@ -874,7 +877,10 @@ func (f *Funding) Abandon(reason error) []Action {
 	}
 	acts := f.endActions("channel establishment abandoned")
 	f.stage = fundFailed
-	f.failErr = fmt.Errorf("%w: abandoned by the host: %v", ErrFundingAborted, reason)
+	f.failErr = fmt.Errorf("%w: abandoned by the host", ErrFundingAborted)
+	if reason != nil {
+		f.failErr = fmt.Errorf("%w: abandoned by the host: %w", ErrFundingAborted, reason)
+	}
 	return acts
 }
 

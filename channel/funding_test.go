@@ -735,3 +735,54 @@ func newStagedRun(t testing.TB, acfg, bcfg FundingConfig, req OpenRequest, stage
 	r.created = sentMsg[*wire.FundingCreated](t, acts)
 	return r
 }
+
+// flakySigner fails its first n requests.
+type flakySigner struct {
+	Signer
+	n int
+}
+
+var errFlaky = errors.New("signer unavailable")
+
+func (s *flakySigner) SignInput(ctx context.Context, req *SignRequest) (wire.Signature, error) {
+	if s.n > 0 {
+		s.n--
+		return wire.Signature{}, errFlaky
+	}
+	return s.Signer.SignInput(ctx, req)
+}
+
+// TestFundingSignerFailure: a failing Signer leaves the negotiation where
+// it was, for either role; the same input then succeeds.
+func TestFundingSignerFailure(t *testing.T) {
+	ctx := context.Background()
+	acfg, bcfg := testFundingConfig("alice"), testFundingConfig("bob")
+	acfg.Signer = &flakySigner{Signer: acfg.Signer, n: 1}
+	bcfg.Signer = &flakySigner{Signer: bcfg.Signer, n: 1}
+	r := newStagedRun(t, acfg, bcfg, testOpenRequest(), fundAwaitFundingTx)
+	tx := r.funded.Packet.UnsignedTx
+	if acts, err := r.a.FundingTxBuilt(ctx, tx); !errors.Is(err, errFlaky) || acts != nil || errors.Is(err, ErrFundingRefused) {
+		t.Fatalf("opener: %v %s", err, describeActions(acts))
+	}
+	acts, err := r.a.FundingTxBuilt(ctx, tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	created := sentMsg[*wire.FundingCreated](t, acts)
+	if acts, err := r.b.ReceiveMessage(ctx, created); !errors.Is(err, errFlaky) || acts != nil || errors.Is(err, ErrFundingRefused) {
+		t.Fatalf("fundee: %v %s", err, describeActions(acts))
+	}
+	if r.b.Failed() != nil || r.b.Machine() != nil {
+		t.Fatal("fundee changed")
+	}
+	acts, err = r.b.ReceiveMessage(ctx, created)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.a.ReceiveMessage(ctx, sentMsg[*wire.FundingSigned](t, acts)); err != nil {
+		t.Fatal(err)
+	}
+	if r.a.Machine() == nil || r.b.Machine() == nil {
+		t.Fatal("not open")
+	}
+}
