@@ -2,9 +2,9 @@ package peer
 
 import (
 	"crypto/cipher"
-	"crypto/sha256"
 	"encoding/binary"
 
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -18,41 +18,15 @@ const macSize = chacha20poly1305.Overhead
 // hkdf2 is BOLT 8's HKDF: RFC 5869 with SHA-256, salt ck, input ikm, an
 // empty info and 64 bytes of output, split in two 32-byte halves. ikm is
 // empty or 32 bytes.
+//
+// The HMACs are internal/fastcrypto's, which hash these short messages from
+// stack buffers and so never allocate, unlike crypto/hmac.
 func hkdf2(ck *[32]byte, ikm []byte) (a, b [32]byte) {
-	prk := hmacSHA256(ck, ikm) // extract
-	a = hmacSHA256(&prk, []byte{1})
-	var t2 [33]byte // T(2) = HMAC(prk, T(1) || 0x02)
-	copy(t2[:], a[:])
-	t2[32] = 2
-	b = hmacSHA256(&prk, t2[:])
+	var prk [32]byte
+	fastcrypto.HMACSHA256(&prk, ck[:], ikm, nil) // extract
+	fastcrypto.HMACSHA256(&a, prk[:], []byte{1}, nil)
+	fastcrypto.HMACSHA256(&b, prk[:], a[:], []byte{2}) // T(2) = HMAC(prk, T(1) || 0x02)
 	return a, b
-}
-
-// sha256BlockSize is SHA-256's block size, the length HMAC pads its key to.
-const sha256BlockSize = 64
-
-// hmacSHA256 returns HMAC-SHA256(key, msg) (RFC 2104) for a 32-byte key and
-// a message of at most 64 bytes. It hashes two stack buffers with
-// sha256.Sum256 and so never allocates, unlike hmac.New. Every message
-// hkdf2 passes fits.
-func hmacSHA256(key *[32]byte, msg []byte) [32]byte {
-	if len(msg) > sha256BlockSize {
-		panic("peer: hmacSHA256 message longer than 64 bytes")
-	}
-	var inner [2 * sha256BlockSize]byte  // (key ^ ipad) || msg
-	var outer [sha256BlockSize + 32]byte // (key ^ opad) || inner hash
-	for i := range sha256BlockSize {
-		var k byte
-		if i < len(key) {
-			k = key[i]
-		}
-		inner[i] = k ^ 0x36
-		outer[i] = k ^ 0x5c
-	}
-	n := copy(inner[sha256BlockSize:], msg)
-	h := sha256.Sum256(inner[:sha256BlockSize+n])
-	copy(outer[sha256BlockSize:], h[:])
-	return sha256.Sum256(outer[:])
 }
 
 // putNonce writes BOLT 8's 96-bit nonce: 32 zero bits, then n as a 64-bit

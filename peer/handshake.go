@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 	"github.com/lnkit/lnkit/wire"
 	"golang.org/x/crypto/chacha20poly1305"
 )
@@ -47,13 +48,13 @@ type handshake struct {
 // h = SHA-256(h || prologue), then h = SHA-256(h || responder's static key).
 func newHandshake(initiator bool, key wire.NodeKey, localPub *btcec.PublicKey, remote *btcec.PublicKey, rnd io.Reader) *handshake {
 	hs := &handshake{initiator: initiator, key: key, rand: rnd, rs: remote}
-	serializePub(&hs.localPub, localPub)
+	fastcrypto.CompressPubKey(&hs.localPub, localPub)
 	hs.h = sha256.Sum256([]byte(protocolName))
 	hs.ck = hs.h
 	hs.mixHash([]byte(prologue))
 	if initiator {
 		var rs [33]byte
-		serializePub(&rs, remote)
+		fastcrypto.CompressPubKey(&rs, remote)
 		hs.mixHash(rs[:])
 	} else {
 		hs.mixHash(hs.localPub[:])
@@ -95,7 +96,7 @@ func (hs *handshake) decryptWithAD(dst []byte, n uint64, ciphertext []byte) ([]b
 // to the compressed e·G and returns ECDH(e, remote), the first ECDH each
 // side does with its ephemeral key (es for the initiator, ee for the
 // responder). Both products need affine coordinates, so they share one
-// field inversion (toAffinePair).
+// field inversion (fastcrypto.BatchToAffine).
 func (hs *handshake) newEphemeral(remote *btcec.PublicKey) ([32]byte, error) {
 	// The read goes through an interface, so a local buffer would escape
 	// to the heap; hs.seed is already there. It is cleared once used.
@@ -113,9 +114,13 @@ func (hs *handshake) newEphemeral(remote *btcec.PublicKey) ([32]byte, error) {
 	btcec.ScalarBaseMultNonConst(&hs.e, &pub)
 	remote.AsJacobian(&rp)
 	btcec.ScalarMultNonConst(&hs.e, &rp, &shared)
-	toAffinePair(&pub, &shared)
-	compress(&hs.ePub, &pub)
-	return hashPoint(&shared), nil
+	var scratch [2]btcec.FieldVal
+	if fastcrypto.BatchToAffine([]*btcec.JacobianPoint{&pub, &shared}, scratch[:]) >= 0 {
+		// Not reachable with a scalar in [1, n-1] and a valid remote key.
+		return [32]byte{}, fmt.Errorf("%w: ephemeral product is the point at infinity", ErrECDH)
+	}
+	fastcrypto.Compress(&hs.ePub, &pub)
+	return fastcrypto.HashPoint(&shared), nil
 }
 
 // nodeECDH runs ECDH with the static node key through the wire.NodeKey

@@ -197,6 +197,9 @@ func TestBatchToAffine(t *testing.T) {
 		want := make([]btcec.JacobianPoint, n)
 		for i := range pts {
 			pts[i] = randPoint(r)
+			if n == 3 && i == 1 {
+				pts[i].ToAffine() // an affine point (Z = 1) among others
+			}
 			want[i] = pts[i]
 			want[i].ToAffine()
 			ptrs[i] = &pts[i]
