@@ -10,6 +10,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -239,7 +240,7 @@ func (d *decoded) parseField(tag byte, data []byte, haveP, haveS, haveD, haveH, 
 		if _, err := wordsToBytes(key[:0], data); err != nil {
 			return false, err
 		}
-		if !parsePubKey(&d.keys[len(d.keys)-1], key[:]) {
+		if !fastcrypto.ParsePubKey(&d.keys[len(d.keys)-1], key[:]) {
 			return false, errf(ErrInvalidNodeID, "n field: %x is not a compressed public key", key)
 		}
 		inv.Destination = &d.keys[len(d.keys)-1]
@@ -361,7 +362,7 @@ func (d *decoded) parseRouteHint(data []byte) (RouteHint, error) {
 	}
 	for i := range hops {
 		h := b[i*hopBytes : (i+1)*hopBytes]
-		if !parsePubKey(&keys[i], h[:33]) {
+		if !fastcrypto.ParsePubKey(&keys[i], h[:33]) {
 			return nil, errf(ErrInvalidNodeID, "route hint hop %d: %x is not a compressed public key", i, [33]byte(h[:33]))
 		}
 		hops[i] = HopHint{
@@ -416,21 +417,4 @@ func (d *decoded) checkSignature(hash *[32]byte) error {
 	}
 	inv.Destination = pub
 	return nil
-}
-
-// parsePubKey parses a 33-byte compressed public key into dst, as
-// btcec.ParsePubKey does, but without allocating.
-func parsePubKey(dst *btcec.PublicKey, b []byte) bool {
-	if len(b) != 33 || b[0] != 2 && b[0] != 3 {
-		return false
-	}
-	var x, y btcec.FieldVal
-	if x.SetByteSlice(b[1:]) {
-		return false // x >= p
-	}
-	if !btcec.DecompressY(&x, b[0] == 3, &y) {
-		return false
-	}
-	*dst = *btcec.NewPublicKey(&x, &y)
-	return true
 }
