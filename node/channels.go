@@ -198,6 +198,13 @@ func (n *Node) execute(cs *chanState, acts []channel.Action) {
 	if cs.m.Ready() {
 		n.indexChannel(cs)
 	}
+	if cs.closing != nil {
+		if cs.closing.script != nil {
+			n.trySh(cs)
+		} else if !cs.closing.started {
+			n.maybeStartClose(cs)
+		}
+	}
 }
 
 // onChannelFailed handles a failed channel: a unilateral close, unless

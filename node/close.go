@@ -25,6 +25,9 @@ import (
 type coopClosing struct {
 	c       *channel.CoopClose
 	started bool
+	// script is this node's closing script, while shutdown waits for
+	// this node's pending updates to be committed.
+	script []byte
 	txid    chainhash.Hash
 	waiters []chan closeResult
 }
@@ -76,11 +79,10 @@ func (n *Node) CloseChannel(ctx context.Context, id wire.ChannelID, force bool) 
 		}
 		cs.closing.waiters = append(cs.closing.waiters, done)
 		if local, _ := cs.m.ShutdownScripts(); local == nil {
-			acts, err := cs.m.Shutdown(script)
-			if err != nil {
-				return err
-			}
-			n.execute(cs, acts)
+			// Shutdown waits for this node's pending updates to be
+			// committed (BOLT 2); execute tries again after each step.
+			cs.closing.script = script
+			n.trySh(cs)
 		}
 		cs.status = chanClosing
 		n.saveChan(cs)
@@ -98,6 +100,27 @@ func (n *Node) CloseChannel(ctx context.Context, id wire.ChannelID, force bool) 
 	case <-n.quit:
 		return chainhash.Hash{}, ErrStopped
 	}
+}
+
+// trySh sends shutdown once the channel allows it (loop).
+func (n *Node) trySh(cs *chanState) {
+	if cs.closing == nil || cs.closing.script == nil {
+		return
+	}
+	if local, _ := cs.m.ShutdownScripts(); local != nil {
+		cs.closing.script = nil
+		return
+	}
+	acts, err := cs.m.Shutdown(cs.closing.script)
+	if err != nil {
+		if !errors.Is(err, channel.ErrShuttingDown) && !errors.Is(err, channel.ErrDisconnected) {
+			n.closeDone(cs, chainhash.Hash{}, err)
+		}
+		return
+	}
+	cs.closing.script = nil
+	n.execute(cs, acts)
+	n.maybeStartClose(cs)
 }
 
 // maybeStartClose answers a peer's shutdown and starts the negotiation
@@ -126,18 +149,10 @@ func (n *Node) maybeStartClose(cs *chanState) {
 					n.log.Error("no closing script", "err", err)
 					return
 				}
-				if l, _ := cs.m.ShutdownScripts(); l != nil {
-					return
+				if cs.closing.script == nil {
+					cs.closing.script = script
 				}
-				acts, err := cs.m.Shutdown(script)
-				if err != nil {
-					// Updates still pending: try again after the next
-					// commitment dance.
-					n.log.Info("shutdown postponed", "channel", cs.id, "err", err)
-					return
-				}
-				n.execute(cs, acts)
-				n.maybeStartClose(cs)
+				n.trySh(cs)
 			})
 		}()
 		return
