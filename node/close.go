@@ -27,7 +27,7 @@ type coopClosing struct {
 	started bool
 	// script is this node's closing script, while shutdown waits for
 	// this node's pending updates to be committed.
-	script []byte
+	script  []byte
 	txid    chainhash.Hash
 	waiters []chan closeResult
 }
