@@ -372,9 +372,8 @@ func (f *Funding) planAccept(feeEstimate wire.SatPerKWeight) (*wire.AcceptChanne
 	if o.PushAmount > total {
 		return nil, refusal(mt, RulePushAmount, "%v above 1000 * funding_satoshis = %v (BOLT 2: MUST fail the channel)", o.PushAmount, total)
 	}
-	anySegwit, opReturn := cfg.shutdownForms()
 	side := openSide(o)
-	if r := checkSide(mt, &side, amt, pol, anySegwit, opReturn); r != nil {
+	if r := checkSide(mt, &side, amt, pol, cfg.shutdownRules()); r != nil {
 		return nil, r
 	}
 
@@ -437,9 +436,7 @@ func (f *Funding) planAccept(feeEstimate wire.SatPerKWeight) (*wire.AcceptChanne
 		HTLCMinimum: pol.HTLCMinimum, MaxAcceptedHTLCs: pol.MaxAcceptedHTLCs}
 	f.remote = Constraints{MaxHTLCValueInFlight: o.MaxHTLCValueInFlight, ChannelReserve: o.ChannelReserve,
 		HTLCMinimum: o.HTLCMinimum, MaxAcceptedHTLCs: o.MaxAcceptedHTLCs}
-	if o.UpfrontShutdownScript != nil && len(*o.UpfrontShutdownScript) > 0 {
-		f.remoteShutdown = slices.Clone(*o.UpfrontShutdownScript)
-	}
+	f.remoteShutdown = cfg.shutdownRules().remoteScript(o.UpfrontShutdownScript)
 
 	shutdown := slices.Clone(cfg.UpfrontShutdownScript)
 	if shutdown == nil {
@@ -524,9 +521,8 @@ func (f *Funding) receiveAccept(a *wire.AcceptChannel) ([]Action, error) {
 	if a.TemporaryChannelID != f.tempID {
 		return f.refuse(refusal(mt, RuleTemporaryChannelID, "%v is not open_channel's %v (BOLT 2: MUST be the same)", a.TemporaryChannelID, f.tempID))
 	}
-	anySegwit, opReturn := cfg.shutdownForms()
 	side := acceptSide(a)
-	if r := checkSide(mt, &side, o.FundingAmount, pol, anySegwit, opReturn); r != nil {
+	if r := checkSide(mt, &side, o.FundingAmount, pol, cfg.shutdownRules()); r != nil {
 		return f.refuse(r)
 	}
 	if a.ChannelReserve < o.DustLimit {
@@ -583,9 +579,7 @@ func (f *Funding) receiveAccept(a *wire.AcceptChannel) ([]Action, error) {
 		HTLCMinimum: a.HTLCMinimum, MaxAcceptedHTLCs: a.MaxAcceptedHTLCs}
 	f.remotePoint = keys.first
 	f.minDepth = a.MinimumDepth
-	if a.UpfrontShutdownScript != nil && len(*a.UpfrontShutdownScript) > 0 {
-		f.remoteShutdown = slices.Clone(*a.UpfrontShutdownScript)
-	}
+	f.remoteShutdown = cfg.shutdownRules().remoteScript(a.UpfrontShutdownScript)
 	f.fundingScript, f.fundingOut = ws, out
 	f.stage = fundAwaitFundingTx
 	f.askedTx = true

@@ -272,6 +272,13 @@ func (c *FundingConfig) shutdownForms() (anySegwit, opReturn bool) {
 	return c.negotiated(wire.FeatureShutdownAnySegwit), c.negotiated(wire.FeatureSimpleClose)
 }
 
+// shutdownRules is how this connection treats a received
+// upfront_shutdown_script.
+func (c *FundingConfig) shutdownRules() shutdownRules {
+	anySegwit, opReturn := c.shutdownForms()
+	return shutdownRules{upfront: c.negotiated(wire.FeatureUpfrontShutdownScript), anySegwit: anySegwit, opReturn: opReturn}
+}
+
 // validate checks the host's side of the configuration.
 func (c *FundingConfig) validate() (FundingPolicy, error) {
 	pol, err := c.Policy.withDefaults()

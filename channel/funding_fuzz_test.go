@@ -46,6 +46,7 @@ func FuzzFundingOpenChannel(f *testing.F) {
 	seed(acfg, zc, nil)
 	srk := testOpenRequest()
 	srk.Type, srk.PushAmount = script.StaticRemoteKey, 0
+	seed(acfg, srk, func(o *wire.OpenChannel) { o.ChannelType = nil })
 	seed(acfg, srk, func(o *wire.OpenChannel) { o.ChannelType, o.UpfrontShutdownScript = nil, nil })
 	seed(acfg, testOpenRequest(), func(o *wire.OpenChannel) { o.UpfrontShutdownScript = bytesPtr(p2trScript) })
 	seed(acfg, testOpenRequest(), func(o *wire.OpenChannel) { o.FeeRate, o.FundingAmount = 60_000, 100_000 })

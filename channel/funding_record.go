@@ -28,13 +28,15 @@ type FundingTerms struct {
 	ZeroConf bool
 	// MinimumDepth is accept_channel's minimum_depth.
 	MinimumDepth uint32
-	// LocalShutdownScript and RemoteShutdownScript are both
-	// upfront_shutdown_scripts, nil when empty or absent. When both nodes
-	// advertised option_upfront_shutdown_script, a shutdown from the peer
-	// with another script than RemoteShutdownScript must fail the
-	// connection (BOLT 2), and this node's shutdown must use
-	// LocalShutdownScript.
-	LocalShutdownScript, RemoteShutdownScript []byte
+	// LocalShutdownScript is this node's upfront_shutdown_script, nil
+	// when empty: its shutdown must use it (BOLT 2, when both nodes
+	// advertised option_upfront_shutdown_script).
+	LocalShutdownScript []byte
+	// RemoteShutdownScript is the peer's upfront_shutdown_script when
+	// both nodes advertised option_upfront_shutdown_script and it is not
+	// empty, else nil: a shutdown from the peer with another script must
+	// fail the connection (BOLT 2).
+	RemoteShutdownScript []byte
 	// Announce is open_channel's announce_channel bit.
 	Announce bool
 }

@@ -23,8 +23,15 @@ func withFeatures(c *FundingConfig, bits ...wire.FeatureBit) {
 
 func withoutAnySegwit(c *FundingConfig) {
 	v := wire.NewFeatureVector(wire.FeatureStaticRemoteKey.Optional(), wire.FeatureAnchorsZeroFeeHTLCTx.Optional(),
-		wire.FeatureSCIDAlias.Optional(), wire.FeatureZeroConf.Optional())
+		wire.FeatureSCIDAlias.Optional(), wire.FeatureZeroConf.Optional(), wire.FeatureUpfrontShutdownScript.Optional())
 	c.LocalFeatures, c.RemoteFeatures = v, v
+}
+
+// withoutUpfront drops option_upfront_shutdown_script from the peer's
+// features.
+func withoutUpfront(c *FundingConfig) {
+	c.RemoteFeatures = wire.NewFeatureVector(wire.FeatureStaticRemoteKey.Optional(), wire.FeatureAnchorsZeroFeeHTLCTx.Optional(),
+		wire.FeatureShutdownAnySegwit.Optional())
 }
 
 func fv(bits ...wire.FeatureBit) *wire.FeatureVector {
@@ -183,7 +190,11 @@ func TestFundingRefuseOpenChannel(t *testing.T) {
 			o.UpfrontShutdownScript = bytesPtr(append([]byte{0x6a, 0x4c, 75}, make([]byte, 75)...))
 		}, cfg: func(c *FundingConfig) { withFeatures(c, wire.FeatureSimpleClose.Optional()) }, rule: RuleShutdownScript},
 		{name: "shutdown empty", open: func(o *wire.OpenChannel) { o.UpfrontShutdownScript = bytesPtr(nil) }},
-		{name: "shutdown absent", open: func(o *wire.OpenChannel) { o.UpfrontShutdownScript = nil }},
+		{name: "shutdown absent", open: func(o *wire.OpenChannel) { o.UpfrontShutdownScript = nil }, rule: RuleShutdownScript},
+		{name: "shutdown absent without the feature", open: func(o *wire.OpenChannel) { o.UpfrontShutdownScript = nil }, cfg: withoutUpfront},
+		{name: "shutdown P2PKH without the feature is ignored", open: func(o *wire.OpenChannel) {
+			o.UpfrontShutdownScript = bytesPtr(append(append([]byte{0x76, 0xa9, 20}, make([]byte, 20)...), 0x88, 0xac))
+		}, cfg: withoutUpfront},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -217,6 +228,11 @@ func TestFundingRefuseOpenChannel(t *testing.T) {
 					t.Fatalf("accept_channel breaks the reserve rules: %+v", a)
 				}
 				wireTrip(t, a)
+				want := open.UpfrontShutdownScript != nil && len(*open.UpfrontShutdownScript) > 0 &&
+					cfg.RemoteFeatures.HasFeature(wire.FeatureUpfrontShutdownScript)
+				if (f.remoteShutdown != nil) != want || want && !bytes.Equal(f.remoteShutdown, *open.UpfrontShutdownScript) {
+					t.Fatalf("remote shutdown script %x", f.remoteShutdown)
+				}
 				return
 			}
 			if f != nil {
@@ -278,6 +294,8 @@ func TestFundingRefuseAcceptChannel(t *testing.T) {
 			a.UpfrontShutdownScript = bytesPtr(append(append([]byte{0x76, 0xa9, 20}, make([]byte, 20)...), 0x88, 0xac))
 		}, rule: RuleShutdownScript},
 		{name: "shutdown P2TR", accept: func(a *wire.AcceptChannel) { a.UpfrontShutdownScript = bytesPtr(p2trScript) }},
+		{name: "shutdown absent", accept: func(a *wire.AcceptChannel) { a.UpfrontShutdownScript = nil }, rule: RuleShutdownScript},
+		{name: "shutdown absent without the feature", accept: func(a *wire.AcceptChannel) { a.UpfrontShutdownScript = nil }, acfg: withoutUpfront},
 		{name: "both balances at most the accept's reserve", req: func(r *OpenRequest) { r.FundingAmount, r.PushAmount = 100_000, 49_500_000 },
 			acfg:   func(c *FundingConfig) { c.Policy.MaxReservePercent = 50 },
 			accept: func(a *wire.AcceptChannel) { a.ChannelReserve = 50_000 }, rule: RuleReserveBalance},

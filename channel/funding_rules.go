@@ -2,6 +2,7 @@ package channel
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
@@ -43,10 +44,27 @@ func acceptSide(m *wire.AcceptChannel) sideFields {
 		m.ToSelfDelay, m.MaxAcceptedHTLCs, &m.Keys, m.UpfrontShutdownScript}
 }
 
+// shutdownRules says how a received upfront_shutdown_script is treated:
+// with option_upfront_shutdown_script negotiated (upfront) it must be
+// present, and empty or one of the forms the connection allows; without,
+// it is ignored (BOLT 2 enforces it only when both nodes advertised the
+// feature).
+type shutdownRules struct {
+	upfront, anySegwit, opReturn bool
+}
+
+// remoteScript is the script to enforce from a received
+// upfront_shutdown_script: nil when empty or not negotiated.
+func (r shutdownRules) remoteScript(p *[]byte) []byte {
+	if !r.upfront || p == nil || len(*p) == 0 {
+		return nil
+	}
+	return slices.Clone(*p)
+}
+
 // checkSide applies the rules on one party's announced fields, for a
-// channel of funding sat. anySegwit and opReturn are the shutdown script
-// forms the connection allows.
-func checkSide(mt wire.MessageType, s *sideFields, funding btcutil.Amount, pol *FundingPolicy, anySegwit, opReturn bool) *RefusalError {
+// channel of funding sat.
+func checkSide(mt wire.MessageType, s *sideFields, funding btcutil.Amount, pol *FundingPolicy, sr shutdownRules) *RefusalError {
 	if _, rerr := parseChannelKeys(mt, s.keys); rerr != nil {
 		return rerr
 	}
@@ -81,9 +99,13 @@ func checkSide(mt wire.MessageType, s *sideFields, funding btcutil.Amount, pol *
 		return refusal(mt, RuleMaxInFlight, "%v is below %d%% of the channel, %v (BOLT 2: MAY fail the channel if too small)",
 			s.maxInFlight, pol.MinMaxInFlightPercent, minInFlight)
 	}
-	if s.shutdown != nil && len(*s.shutdown) > 0 && !shutdownScriptAllowed(*s.shutdown, anySegwit, opReturn) {
+	switch {
+	case !sr.upfront:
+	case s.shutdown == nil:
+		return refusal(mt, RuleShutdownScript, "absent while option_upfront_shutdown_script is negotiated (BOLT 2: the sender MUST include it, empty to opt out)")
+	case len(*s.shutdown) > 0 && !shutdownScriptAllowed(*s.shutdown, sr.anySegwit, sr.opReturn):
 		return refusal(mt, RuleShutdownScript, "%x is not P2WPKH, P2WSH%s%s (BOLT 2 shutdown scriptpubkey forms)",
-			*s.shutdown, fundingOrIf(anySegwit, ", a witness program v1-16"), fundingOrIf(opReturn, ", OP_RETURN"))
+			*s.shutdown, fundingOrIf(sr.anySegwit, ", a witness program v1-16"), fundingOrIf(sr.opReturn, ", OP_RETURN"))
 	}
 	return nil
 }
