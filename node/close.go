@@ -237,6 +237,15 @@ func (n *Node) executeClose(cs *chanState, acts []channel.Action) {
 			})
 		case *channel.CoopCloseSigned:
 			cs.closing.txid = a.TxID
+		case *channel.ChannelFailed:
+			n.afterCommit(func() { n.onChannelFailed(cs, a) })
+		case *channel.Disconnect:
+			n.afterCommit(func() {
+				if pc, ok := n.peers[cs.peer]; ok {
+					n.removePeer(pc)
+					pc.close()
+				}
+			})
 		}
 	}
 	if err := cs.closing.c.Failed(); err != nil {
