@@ -109,18 +109,12 @@ func (p *Processor) failShared(pkt *Packet, opts *ProcessOptions, ss *[32]byte, 
 	return e
 }
 
-// parsePoint decodes a compressed point into an affine Jacobian point
-// without allocating.
-func parsePoint(p *wire.Point, out *btcec.JacobianPoint) bool {
-	return fastcrypto.ParsePoint(p[:], out)
-}
-
 func (p *Processor) process(ctx context.Context, pkt *Packet, assocData []byte, opts *ProcessOptions, message bool) (*ProcessedPacket, error) {
 	if pkt.Version != Version {
 		return nil, p.fail(pkt, opts, CodeInvalidOnionVersion, fmt.Errorf("%w: %d", ErrInvalidVersion, pkt.Version))
 	}
 	var eph btcec.JacobianPoint
-	if !parsePoint(&pkt.EphemeralKey, &eph) {
+	if !fastcrypto.ParsePoint(pkt.EphemeralKey[:], &eph) {
 		return nil, p.fail(pkt, opts, CodeInvalidOnionKey, ErrInvalidKey)
 	}
 	size := len(pkt.HopPayloads)

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
-	"github.com/lnkit/lnkit/wire"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 // TestPeelTable checks the peel's use of one table for two products: the
@@ -24,8 +24,8 @@ func TestPeelTable(t *testing.T) {
 		ephC := [33]byte(eph.SerializeCompressed())
 
 		var e btcec.JacobianPoint
-		if !parsePoint((*wire.Point)(&ephC), &e) {
-			t.Fatal("parsePoint rejected a valid key")
+		if !fastcrypto.ParsePoint(ephC[:], &e) {
+			t.Fatal("ParsePoint rejected a valid key")
 		}
 		var tab pointTable
 		tab.init(&e)
