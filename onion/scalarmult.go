@@ -21,8 +21,8 @@ import (
 // multiplications of that point.
 type pointTable struct{ t ecmult.Table }
 
-// init fills the table for p, which must be normalized (fastcrypto.ParsePoint's
-// result is).
+// init fills the table for p, which must be normalized (as
+// fastcrypto.ParsePoint's result is).
 func (t *pointTable) init(p *btcec.JacobianPoint) { t.t.Init(p) }
 
 // mul sets result = k·P for the table's point P, in Jacobian form.
