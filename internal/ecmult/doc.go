@@ -50,9 +50,11 @@
 // hands to this package. The revocation-key product of BOLT 3 multiplies
 // public points by hashes of public points, which are public.
 //
-// Layering: ecmult imports only btcec/v2 and the standard library and sits
-// below every lnkit package. Being internal, it is no part of lnkit's public
-// API, so onion still depends on nothing of lnkit's public API but wire.
+// Layering: ecmult imports only btcec/v2, the standard library and
+// internal/fastcrypto (a leaf of the same kind, whose BatchToAffine brings
+// the tables to affine form), and sits below every lnkit package. Being
+// internal, it is no part of lnkit's public API, so onion still depends on
+// nothing of lnkit's public API but wire.
 //
 // [GECC]: Hankerson, Menezes, Vanstone, "Guide to Elliptic Curve
 // Cryptography", Springer 2004.

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 var curveN = btcec.S256().N
@@ -83,8 +84,8 @@ func edgeScalars() []btcec.ModNScalar {
 
 // equalPoints compares two points as group elements, infinity included.
 func equalPoints(a, b *btcec.JacobianPoint) bool {
-	if isInfinity(a) || isInfinity(b) {
-		return isInfinity(a) && isInfinity(b)
+	if fastcrypto.IsInfinity(a) || fastcrypto.IsInfinity(b) {
+		return fastcrypto.IsInfinity(a) && fastcrypto.IsInfinity(b)
 	}
 	return a.EquivalentNonConst(b)
 }

@@ -1,6 +1,9 @@
 package ecmult
 
-import "github.com/btcsuite/btcd/btcec/v2"
+import (
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
+)
 
 // MultiplyTwo sets result = a·P + b·Q as one multi-scalar multiplication.
 //
@@ -22,10 +25,10 @@ func MultiplyTwo(a *btcec.ModNScalar, p *btcec.JacobianPoint, b *btcec.ModNScala
 	var t1, t2 *Table
 	var p1, p2 *btcec.JacobianPoint
 	var k1, k2 *btcec.ModNScalar
-	if !a.IsZero() && !isInfinity(p) {
+	if !a.IsZero() && !fastcrypto.IsInfinity(p) {
 		t1, p1, k1 = &tp, p, a
 	}
-	if !b.IsZero() && !isInfinity(q) {
+	if !b.IsZero() && !fastcrypto.IsInfinity(q) {
 		if t1 == nil {
 			t1, p1, k1 = &tq, q, b
 		} else {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 // naiveTwo computes a·P + b·Q with two independent btcec multiplications,
@@ -63,14 +64,14 @@ func TestMultiplyTwoSpecialPoints(t *testing.T) {
 	negA.Negate()
 	var got btcec.JacobianPoint
 	MultiplyTwo(&a, &p, &negA, &p, &got)
-	if !isInfinity(&got) {
+	if !fastcrypto.IsInfinity(&got) {
 		t.Fatal("a·P − a·P is not ∞")
 	}
 	// Opposite points with equal scalars cancel.
 	negP := p
 	negP.Y.Negate(1).Normalize()
 	MultiplyTwo(&a, &p, &a, &negP, &got)
-	if !isInfinity(&got) {
+	if !fastcrypto.IsInfinity(&got) {
 		t.Fatal("a·P + a·(−P) is not ∞")
 	}
 	// Q = λ·P: the φ table of P equals the table of Q.
@@ -83,14 +84,14 @@ func TestMultiplyTwoSpecialPoints(t *testing.T) {
 	checkTwo(t, a, inf, b, q)
 	checkTwo(t, a, p, b, inf)
 	MultiplyTwo(&a, &inf, &b, &inf, &got)
-	if !isInfinity(&got) {
+	if !fastcrypto.IsInfinity(&got) {
 		t.Fatal("a·∞ + b·∞ is not ∞")
 	}
 	// Zero scalars.
 	var zero btcec.ModNScalar
 	got = p
 	MultiplyTwo(&zero, &p, &zero, &q, &got)
-	if !isInfinity(&got) {
+	if !fastcrypto.IsInfinity(&got) {
 		t.Fatal("0·P + 0·Q is not ∞")
 	}
 	checkTwo(t, zero, p, b, q)

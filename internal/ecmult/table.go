@@ -1,6 +1,9 @@
 package ecmult
 
-import "github.com/btcsuite/btcd/btcec/v2"
+import (
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
+)
 
 // Table holds the multiples of one point that a multiplication adds: the odd
 // multiples P, 3P, ..., 15P in affine form (Z = 1, so that each addition is
@@ -38,18 +41,11 @@ func (t *Table) Mul(k *btcec.ModNScalar, result *btcec.JacobianPoint) {
 	accumulate(terms[:], n, result)
 }
 
-// isInfinity reports whether p is the point at infinity in either of btcec's
-// representations.
-func isInfinity(p *btcec.JacobianPoint) bool {
-	return (p.X.IsZero() && p.Y.IsZero()) || p.Z.IsZero()
-}
-
 // initTables fills t1 for p1 and, if t2 is not nil, t2 for p2, sharing one
 // field inversion between them.
 func initTables(t1 *Table, p1 *btcec.JacobianPoint, t2 *Table, p2 *btcec.JacobianPoint) {
-	// Montgomery's trick over every finite table's entries: with
-	// prefix[i] = Z_0·...·Z_i, one inversion of the last prefix gives each
-	// 1/Z_i by walking back down.
+	// Every finite table's entries go to affine form with one field
+	// inversion (Montgomery's trick, fastcrypto.BatchToAffine).
 	var pts [2 * tableSize]*btcec.JacobianPoint
 	n := 0
 	for _, tp := range [2]struct {
@@ -59,7 +55,7 @@ func initTables(t1 *Table, p1 *btcec.JacobianPoint, t2 *Table, p2 *btcec.Jacobia
 		if tp.t == nil {
 			continue
 		}
-		tp.t.finite = !isInfinity(tp.p)
+		tp.t.finite = !fastcrypto.IsInfinity(tp.p)
 		if !tp.t.finite {
 			continue
 		}
@@ -72,27 +68,10 @@ func initTables(t1 *Table, p1 *btcec.JacobianPoint, t2 *Table, p2 *btcec.Jacobia
 	if n == 0 {
 		return
 	}
-	var prefix [2 * tableSize]btcec.FieldVal
-	prefix[0].Set(&pts[0].Z)
-	for i := 1; i < n; i++ {
-		prefix[i].Mul2(&prefix[i-1], &pts[i].Z)
-	}
-	var inv btcec.FieldVal // 1/(Z_0·...·Z_i) at step i
-	inv.Set(&prefix[n-1]).Inverse()
-	for i := n - 1; i >= 0; i-- {
-		var zInv, z2, z3 btcec.FieldVal
-		if i > 0 {
-			zInv.Mul2(&inv, &prefix[i-1])
-			inv.Mul(&pts[i].Z)
-		} else {
-			zInv.Set(&inv)
-		}
-		z2.SquareVal(&zInv)
-		z3.Mul2(&z2, &zInv)
-		pts[i].X.Mul(&z2).Normalize()
-		pts[i].Y.Mul(&z3).Normalize()
-		pts[i].Z.SetInt(1)
-	}
+	// The odd multiples of a finite point of prime order are never the
+	// point at infinity, so the conversion cannot fail.
+	var scratch [2 * tableSize]btcec.FieldVal
+	fastcrypto.BatchToAffine(pts[:n], scratch[:])
 
 	for _, t := range [2]*Table{t1, t2} {
 		if t != nil && t.finite {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 // TestTableMul compares Table.Mul with btcec's ScalarMultNonConst on random
@@ -53,13 +54,13 @@ func TestTableInfinity(t *testing.T) {
 	var tab Table
 	tab.Init(&inf)
 	tab.Mul(&k, &got)
-	if !isInfinity(&got) {
+	if !fastcrypto.IsInfinity(&got) {
 		t.Fatal("k·∞ is not ∞")
 	}
 	var zero Table // the zero Table is the table of ∞
 	got = randPoint(r)
 	zero.Mul(&k, &got)
-	if !isInfinity(&got) {
+	if !fastcrypto.IsInfinity(&got) {
 		t.Fatal("zero Table gave a finite product")
 	}
 	// A Table reused for a finite point after ∞, and for ∞ after a finite
@@ -74,7 +75,7 @@ func TestTableInfinity(t *testing.T) {
 	}
 	tab.Init(&inf)
 	tab.Mul(&k, &got)
-	if !isInfinity(&got) {
+	if !fastcrypto.IsInfinity(&got) {
 		t.Fatal("Table reset to ∞ gave a finite product")
 	}
 }
