@@ -34,7 +34,8 @@
 // leading zero, and a field's value must fit its Go type (64 bits for c, a
 // time.Duration for x).
 //
-// The package imports only the wire package of lnkit, btcec/v2 and btcutil.
+// The package imports only the wire package of lnkit (and internal/fastcrypto,
+// an internal leaf, for allocation-free key parsing), btcec/v2 and btcutil.
 // Decoding a typical invoice costs one public-key recovery, one parse per
 // route-hint key and a SHA256, and makes 15 allocations, 13 of them inside
 // btcec's recovery.

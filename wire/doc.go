@@ -52,6 +52,9 @@
 // bound is the transport's 65535 bytes, which DecodeMessage and
 // AppendMessage enforce.
 //
-// The package imports nothing else of lnkit and starts no goroutines. Its
+// The package imports nothing else of lnkit's API and starts no
+// goroutines; its one lnkit import is internal/fastcrypto, an internal leaf
+// that imports only btcec and the standard library, for the ECDH hash of
+// PrivateNodeKey. Its
 // functions are safe for concurrent use; a message value is not.
 package wire

@@ -1,11 +1,11 @@
 package wire
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 // NodeKey is a node's static key as the protocols use it: its public key
@@ -88,11 +88,5 @@ func (k *PrivateNodeKey) ECDH(pub *btcec.PublicKey) ([32]byte, error) {
 	pub.AsJacobian(&p)
 	btcec.ScalarMultNonConst(&k.key, &p, &r)
 	r.ToAffine()
-	var c [33]byte
-	c[0] = 0x02
-	if r.Y.IsOdd() {
-		c[0] = 0x03
-	}
-	r.X.PutBytesUnchecked(c[1:])
-	return sha256.Sum256(c[:]), nil
+	return fastcrypto.HashPoint(&r), nil
 }
