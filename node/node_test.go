@@ -18,12 +18,12 @@ import (
 )
 
 // testLogger logs through t.
-func testLogger(t *testing.T, name string) *slog.Logger {
+func testLogger(t testing.TB, name string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(testWriter{t, name}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 type testWriter struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 }
 
@@ -34,7 +34,7 @@ func (w testWriter) Write(b []byte) (int, error) {
 
 // testNet is several nodes on one simulated chain, on loopback TCP.
 type testNet struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	chain *chainsim.Chain
 	nodes []*testNode
@@ -50,7 +50,7 @@ type testNode struct {
 	events chan Event
 }
 
-func newTestNet(t *testing.T) *testNet {
+func newTestNet(t testing.TB) *testNet {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
@@ -163,7 +163,7 @@ func (tn *testNet) openChannel(a, b *testNode, amount btcutil.Amount, push wire.
 	return id
 }
 
-func (tn *testNode) channel(t *testing.T, id wire.ChannelID) ChannelInfo {
+func (tn *testNode) channel(t testing.TB, id wire.ChannelID) ChannelInfo {
 	t.Helper()
 	chs, err := tn.ListChannels(context.Background())
 	if err != nil {
