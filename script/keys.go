@@ -1,18 +1,24 @@
 package script
 
 import (
-	"crypto/sha256"
-
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 // SingleTweak returns SHA256(per_commitment_point || basepoint), the tweak
 // BOLT 3 ("localpubkey, ... Derivation") adds to a basepoint.
 func SingleTweak(perCommitmentPoint, basepoint *btcec.PublicKey) [32]byte {
-	var buf [66]byte
-	copy(buf[:33], perCommitmentPoint.SerializeCompressed())
-	copy(buf[33:], basepoint.SerializeCompressed())
-	return sha256.Sum256(buf[:])
+	var pcp, bp [33]byte
+	fastcrypto.CompressPubKey(&pcp, perCommitmentPoint)
+	fastcrypto.CompressPubKey(&bp, basepoint)
+	return fastcrypto.Hash2(pcp[:], bp[:])
+}
+
+// singleTweakScalar is SingleTweak reduced mod n, the scalar that
+// multiplies G.
+func singleTweakScalar(perCommitmentPoint, basepoint *btcec.PublicKey) btcec.ModNScalar {
+	t := SingleTweak(perCommitmentPoint, basepoint)
+	return fastcrypto.ScalarFromHash(&t)
 }
 
 // TweakPubKey derives localpubkey, local_htlcpubkey, remote_htlcpubkey,
@@ -20,21 +26,16 @@ func SingleTweak(perCommitmentPoint, basepoint *btcec.PublicKey) [32]byte {
 //
 //	pubkey = basepoint + SHA256(per_commitment_point || basepoint)·G
 //
-// It costs one base-point multiplication and one point addition, plus the
-// field inversion that turns the sum into affine coordinates; TweakPubKeys
-// shares that inversion among several keys of one commitment. Both
-// arguments must be non-nil. (The
-// result is the point at infinity only if the tweak is the discrete log of
-// -basepoint, which nobody can arrange; such a result would not be a valid
-// key and is not checked for.)
+// It is TweakPoint (one base-point multiplication and one point addition)
+// followed by the field inversion that turns the sum into affine
+// coordinates; TweakPubKeys shares that inversion among several keys of
+// one commitment. Both arguments must be non-nil. (The result is the point
+// at infinity only if the tweak is the discrete log of -basepoint, which
+// nobody can arrange; such a result would not be a valid key and is not
+// checked for.)
 func TweakPubKey(basepoint, perCommitmentPoint *btcec.PublicKey) *btcec.PublicKey {
-	tweak := SingleTweak(perCommitmentPoint, basepoint)
-	var k btcec.ModNScalar
-	k.SetBytes(&tweak)
-	var tG, bp, sum btcec.JacobianPoint
-	btcec.ScalarBaseMultNonConst(&k, &tG)
-	basepoint.AsJacobian(&bp)
-	btcec.AddNonConst(&bp, &tG, &sum)
+	var sum btcec.JacobianPoint
+	TweakPoint(basepoint, perCommitmentPoint, &sum)
 	sum.ToAffine()
 	return btcec.NewPublicKey(&sum.X, &sum.Y)
 }
@@ -49,9 +50,7 @@ func TweakPrivKey(baseSecret *btcec.PrivateKey, basepoint, perCommitmentPoint *b
 	if basepoint == nil {
 		basepoint = baseSecret.PubKey()
 	}
-	tweak := SingleTweak(perCommitmentPoint, basepoint)
-	var k btcec.ModNScalar
-	k.SetBytes(&tweak)
+	k := singleTweakScalar(perCommitmentPoint, basepoint)
 	k.Add(&baseSecret.Key)
 	return btcec.PrivKeyFromScalar(&k)
 }

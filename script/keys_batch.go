@@ -2,26 +2,32 @@ package script
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 // TweakPoint computes basepoint + SHA256(per_commitment_point ||
 // basepoint)·G like TweakPubKey, but leaves the result in Jacobian
 // coordinates so that several results can share one field inversion in
-// ToPublicKeys.
+// ToPublicKeys. It is the one implementation of the BOLT 3 single tweak:
+// TweakPubKey, TweakPubKeys and channel.DeriveCommitmentKeys all call it.
 func TweakPoint(basepoint, perCommitmentPoint *btcec.PublicKey, result *btcec.JacobianPoint) {
-	tweak := SingleTweak(perCommitmentPoint, basepoint)
-	var k btcec.ModNScalar
-	k.SetBytes(&tweak)
+	k := singleTweakScalar(perCommitmentPoint, basepoint)
 	var tG, bp btcec.JacobianPoint
 	btcec.ScalarBaseMultNonConst(&k, &tG)
 	basepoint.AsJacobian(&bp)
 	btcec.AddNonConst(&bp, &tG, result)
 }
 
+// stackPoints is how many points ToPublicKeys converts without allocating
+// working space; a commitment derives at most four keys at once.
+const stackPoints = 8
+
 // ToPublicKeys converts Jacobian points to public keys with a single field
-// inversion for all of them (Montgomery's trick: one inversion and three
+// inversion for all of them (Montgomery's trick, in
+// internal/fastcrypto.BatchToAffine: one inversion and three
 // multiplications per point instead of one inversion per point). It fails
 // with ErrInfinity if any point is the point at infinity. pts is not
 // modified.
@@ -30,34 +36,35 @@ func ToPublicKeys(pts []btcec.JacobianPoint) ([]*btcec.PublicKey, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	zs := make([]btcec.FieldVal, n)
-	prefix := make([]btcec.FieldVal, n) // prefix[i] = Z_0 ... Z_i
-	for i := range pts {
-		zs[i].Set(&pts[i].Z).Normalize()
-		if zs[i].IsZero() {
-			return nil, fmt.Errorf("point %d: %w", i, ErrInfinity)
+	if n > stackPoints {
+		work := slices.Clone(pts)
+		ptrs := make([]*btcec.JacobianPoint, n)
+		for i := range work {
+			ptrs[i] = &work[i]
 		}
-		if i == 0 {
-			prefix[0].Set(&zs[0])
-		} else {
-			prefix[i].Mul2(&prefix[i-1], &zs[i])
-		}
+		return affineKeys(ptrs, nil)
 	}
-	var inv btcec.FieldVal // (Z_0 ... Z_i)^-1 while walking back
-	inv.Set(&prefix[n-1]).Inverse()
-	out := make([]*btcec.PublicKey, n)
-	for i := n - 1; i >= 0; i-- {
-		var zInv, zInv2, x, y btcec.FieldVal
-		if i > 0 {
-			zInv.Mul2(&inv, &prefix[i-1]) // Z_i^-1
-			inv.Mul(&zs[i])
-		} else {
-			zInv.Set(&inv)
-		}
-		zInv2.SquareVal(&zInv)
-		x.Mul2(&pts[i].X, &zInv2).Normalize()
-		y.Mul2(&pts[i].Y, zInv2.Mul(&zInv)).Normalize()
-		out[i] = btcec.NewPublicKey(&x, &y)
+	// The same with the working copies on the stack: fixed arrays, so that
+	// storing the pointers does not move them to the heap.
+	var work [stackPoints]btcec.JacobianPoint
+	var ptrs [stackPoints]*btcec.JacobianPoint
+	var scratch [stackPoints]btcec.FieldVal
+	copy(work[:], pts)
+	for i := range n {
+		ptrs[i] = &work[i]
+	}
+	return affineKeys(ptrs[:n], scratch[:])
+}
+
+// affineKeys converts the points to affine form in place with one
+// inversion and returns them as public keys.
+func affineKeys(ptrs []*btcec.JacobianPoint, scratch []btcec.FieldVal) ([]*btcec.PublicKey, error) {
+	if i := fastcrypto.BatchToAffine(ptrs, scratch); i >= 0 {
+		return nil, fmt.Errorf("point %d: %w", i, ErrInfinity)
+	}
+	out := make([]*btcec.PublicKey, len(ptrs))
+	for i, p := range ptrs {
+		out[i] = btcec.NewPublicKey(&p.X, &p.Y)
 	}
 	return out, nil
 }
@@ -68,7 +75,12 @@ func ToPublicKeys(pts []btcec.JacobianPoint) ([]*btcec.PublicKey, error) {
 // perCommitmentPoint). It costs one base-point multiplication and one
 // point addition per key and a single field inversion in all.
 func TweakPubKeys(perCommitmentPoint *btcec.PublicKey, basepoints ...*btcec.PublicKey) ([]*btcec.PublicKey, error) {
-	pts := make([]btcec.JacobianPoint, len(basepoints))
+	var buf [stackPoints]btcec.JacobianPoint
+	pts := buf[:]
+	if len(basepoints) > stackPoints {
+		pts = make([]btcec.JacobianPoint, len(basepoints))
+	}
+	pts = pts[:len(basepoints)]
 	for i, bp := range basepoints {
 		if bp == nil || perCommitmentPoint == nil {
 			return nil, fmt.Errorf("tweak key %d: %w", i, ErrNilKey)
