@@ -1,10 +1,10 @@
 package revocation
 
 import (
-	"crypto/sha256"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/internal/fastcrypto"
 )
 
 // DerivePubKey returns revocationpubkey for one commitment (BOLT 3,
@@ -15,21 +15,37 @@ import (
 //
 // Both points are hashed in their 33-byte compressed form and the hashes are
 // reduced mod n. The two products are computed together as one
-// TwoTermMultiply.
+// TwoTermMultiply. It is DerivePoint followed by the conversion to affine
+// coordinates.
 func DerivePubKey(revocationBasepoint, perCommitmentPoint *btcec.PublicKey) (*btcec.PublicKey, error) {
-	rb := revocationBasepoint.SerializeCompressed()
-	pcp := perCommitmentPoint.SerializeCompressed()
-	h1, h2 := revocationTweaks(rb, pcp)
-
-	var p, q, sum btcec.JacobianPoint
-	revocationBasepoint.AsJacobian(&p)
-	perCommitmentPoint.AsJacobian(&q)
-	TwoTermMultiply(&h1, &p, &h2, &q, &sum)
-	if (sum.X.IsZero() && sum.Y.IsZero()) || sum.Z.IsZero() {
-		return nil, fmt.Errorf("%w: revocationpubkey is the point at infinity", ErrInvalidKey)
+	var sum btcec.JacobianPoint
+	if err := DerivePoint(revocationBasepoint, perCommitmentPoint, &sum); err != nil {
+		return nil, err
 	}
 	sum.ToAffine()
 	return btcec.NewPublicKey(&sum.X, &sum.Y), nil
+}
+
+// DerivePoint computes revocationpubkey as DerivePubKey does but leaves it
+// in Jacobian coordinates in result, so that a caller deriving several keys
+// of one commitment (channel.DeriveCommitmentKeys) can bring them all to
+// affine form with one field inversion (script.ToPublicKeys). It fails with
+// ErrInvalidKey if the result is the point at infinity. Both keys must be
+// non-nil.
+func DerivePoint(revocationBasepoint, perCommitmentPoint *btcec.PublicKey, result *btcec.JacobianPoint) error {
+	var rb, pcp [33]byte
+	fastcrypto.CompressPubKey(&rb, revocationBasepoint)
+	fastcrypto.CompressPubKey(&pcp, perCommitmentPoint)
+	h1, h2 := revocationTweaks(rb[:], pcp[:])
+
+	var p, q btcec.JacobianPoint
+	revocationBasepoint.AsJacobian(&p)
+	perCommitmentPoint.AsJacobian(&q)
+	TwoTermMultiply(&h1, &p, &h2, &q, result)
+	if fastcrypto.IsInfinity(result) {
+		return fmt.Errorf("%w: revocationpubkey is the point at infinity", ErrInvalidKey)
+	}
+	return nil
 }
 
 // DerivePrivKey returns revocationprivkey, the secret of DerivePubKey's key,
@@ -41,9 +57,10 @@ func DerivePubKey(revocationBasepoint, perCommitmentPoint *btcec.PublicKey) (*bt
 //
 // The points in the hashes are computed from the two secrets.
 func DerivePrivKey(revocationBasepointSecret, perCommitmentSecret *btcec.PrivateKey) (*btcec.PrivateKey, error) {
-	rb := revocationBasepointSecret.PubKey().SerializeCompressed()
-	pcp := perCommitmentSecret.PubKey().SerializeCompressed()
-	h1, h2 := revocationTweaks(rb, pcp)
+	var rb, pcp [33]byte
+	fastcrypto.CompressPubKey(&rb, revocationBasepointSecret.PubKey())
+	fastcrypto.CompressPubKey(&pcp, perCommitmentSecret.PubKey())
+	h1, h2 := revocationTweaks(rb[:], pcp[:])
 
 	var k, t btcec.ModNScalar
 	k.Mul2(&revocationBasepointSecret.Key, &h1)
@@ -58,14 +75,5 @@ func DerivePrivKey(revocationBasepointSecret, perCommitmentSecret *btcec.Private
 // revocationTweaks returns SHA256(rb || pcp) and SHA256(pcp || rb) as scalars
 // mod n, given both points in compressed form.
 func revocationTweaks(rb, pcp []byte) (h1, h2 btcec.ModNScalar) {
-	var buf [66]byte
-	copy(buf[:33], rb)
-	copy(buf[33:], pcp)
-	d1 := sha256.Sum256(buf[:])
-	copy(buf[:33], pcp)
-	copy(buf[33:], rb)
-	d2 := sha256.Sum256(buf[:])
-	h1.SetBytes(&d1)
-	h2.SetBytes(&d2)
-	return h1, h2
+	return fastcrypto.HashToScalar(rb, pcp), fastcrypto.HashToScalar(pcp, rb)
 }
