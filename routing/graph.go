@@ -39,7 +39,7 @@ type Graph struct {
 	nodeIdx   map[wire.Point]uint32
 	freeNodes []uint32
 
-	chans     []channel
+	chans     []chanSlot
 	chanIdx   map[uint64]uint32
 	freeChans []uint32
 
@@ -52,19 +52,40 @@ type Graph struct {
 	dirtyNodes map[wire.Point]struct{}
 }
 
-// node is a graph node. chans lists the indexes of its channels.
+// node is a graph node. adj holds, for each of its channels, the
+// direction into this node: the node at the other end and that node's
+// policy. The pathfinder, which walks from the payee back, reads a node's
+// incoming directions in one sequential scan.
 type node struct {
-	id    wire.Point
-	chans []uint32
-	ann   *wire.NodeAnnouncement
+	id  wire.Point
+	adj []adjEntry
+	ann *wire.NodeAnnouncement
 }
 
-// channel is a graph channel: 96 bytes. node[0] is node_id_1.
-type channel struct {
+// adjEntry is one channel direction into a node: 48 bytes.
+type adjEntry struct {
+	pol     policy // the policy of other, for forwarding to this node
+	capMsat uint64 // the capacity in msat; 0 when unknown
+	ci      uint32 // the channel's index
+	other   uint32 // the node at the other end
+}
+
+// chanSlot is a graph channel: 40 bytes. node[0] is node_id_1. The policy
+// of direction d (from node[d]) is nodes[node[1-d]].adj[pos[d]].pol.
+type chanSlot struct {
 	scid     uint64
 	capacity uint64 // satoshis; 0 when unknown
 	node     [2]uint32
+	pos      [2]uint32
 	seen     uint32 // when the announcement was added (UNIX seconds)
+}
+
+// channel is a channel with both policies, as added and stored.
+type channel struct {
+	scid     uint64
+	capacity uint64
+	node     [2]uint32
+	seen     uint32
 	pol      [2]policy
 }
 
@@ -159,6 +180,9 @@ func (g *Graph) AddChannel(ann *wire.ChannelAnnouncement, capacity btcutil.Amoun
 		}
 		if capacity > 0 && uint64(capacity) != c.capacity {
 			c.capacity = uint64(capacity)
+			for d := range c.pos {
+				g.nodes[c.node[1-d]].adj[c.pos[d]].capMsat = uint64(capacity) * 1000
+			}
 			g.markChan(scid)
 		}
 		return false, nil
@@ -191,20 +215,36 @@ func (g *Graph) nodeFor(id wire.Point) uint32 {
 
 // insertChannel stores c and links it to its nodes.
 func (g *Graph) insertChannel(c channel) uint32 {
+	slot := chanSlot{scid: c.scid, capacity: c.capacity, node: c.node, seen: c.seen}
 	var i uint32
 	if n := len(g.freeChans); n > 0 {
 		i = g.freeChans[n-1]
 		g.freeChans = g.freeChans[:n-1]
-		g.chans[i] = c
 	} else {
 		i = uint32(len(g.chans))
-		g.chans = append(g.chans, c)
+		g.chans = append(g.chans, chanSlot{})
 	}
+	for d := range c.pol {
+		to := &g.nodes[c.node[1-d]]
+		slot.pos[d] = uint32(len(to.adj))
+		to.adj = append(to.adj, adjEntry{pol: c.pol[d], capMsat: c.capacity * 1000, ci: i, other: c.node[d]})
+	}
+	g.chans[i] = slot
 	g.chanIdx[c.scid] = i
-	for _, n := range c.node {
-		g.nodes[n].chans = append(g.nodes[n].chans, i)
-	}
 	return i
+}
+
+// policyOf returns the policy of direction d of channel ci.
+func (g *Graph) policyOf(ci uint32, d int) *policy {
+	c := &g.chans[ci]
+	return &g.nodes[c.node[1-d]].adj[c.pos[d]].pol
+}
+
+// record returns channel ci with both policies.
+func (g *Graph) record(ci uint32) channel {
+	c := &g.chans[ci]
+	return channel{scid: c.scid, capacity: c.capacity, node: c.node, seen: c.seen,
+		pol: [2]policy{*g.policyOf(ci, 0), *g.policyOf(ci, 1)}}
 }
 
 // ApplyChannelUpdate applies a verified channel_update to its channel's
@@ -230,7 +270,7 @@ func (g *Graph) ApplyChannelUpdate(u *wire.ChannelUpdate) (bool, error) {
 		}
 		return false, fmt.Errorf("%w: %v", ErrUnknownChannel, u.ShortChannelID)
 	}
-	p := &g.chans[ci].pol[u.Direction()]
+	p := g.policyOf(ci, u.Direction())
 	if p.known() && u.Timestamp <= p.timestamp {
 		return false, nil
 	}
@@ -305,10 +345,11 @@ func (g *Graph) Channel(scid wire.ShortChannelID) (ChannelInfo, bool) {
 	if !ok {
 		return ChannelInfo{}, false
 	}
-	return g.info(&g.chans[ci]), true
+	return g.info(ci), true
 }
 
-func (g *Graph) info(c *channel) ChannelInfo {
+func (g *Graph) info(ci uint32) ChannelInfo {
+	c := g.record(ci)
 	return ChannelInfo{
 		ShortChannelID: wire.NewShortChannelIDFromUint64(c.scid),
 		Node1:          g.nodes[c.node[0]].id,
@@ -325,11 +366,10 @@ func (g *Graph) ForEachChannel(fn func(ChannelInfo) bool) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	for i := range g.chans {
-		c := &g.chans[i]
-		if c.node[0] == freeSlot {
+		if g.chans[i].node[0] == freeSlot {
 			continue
 		}
-		if !fn(g.info(c)) {
+		if !fn(g.info(uint32(i))) {
 			return
 		}
 	}
@@ -372,10 +412,10 @@ func (g *Graph) PruneStale(now time.Time) []wire.ShortChannelID {
 	defer g.mu.Unlock()
 	var pruned []wire.ShortChannelID
 	for i := range g.chans {
-		c := &g.chans[i]
-		if c.node[0] == freeSlot {
+		if g.chans[i].node[0] == freeSlot {
 			continue
 		}
+		c := g.record(uint32(i))
 		oldest := int64(math.MaxInt64)
 		for d := range c.pol {
 			ts := int64(c.seen)
@@ -403,20 +443,15 @@ func (g *Graph) removeChannel(scid uint64) bool {
 	}
 	c := g.chans[ci]
 	delete(g.chanIdx, scid)
-	g.chans[ci] = channel{node: [2]uint32{freeSlot, freeSlot}}
+	for d := range c.pos {
+		g.unlink(c.node[1-d], c.pos[d])
+	}
+	g.chans[ci] = chanSlot{node: [2]uint32{freeSlot, freeSlot}}
 	g.freeChans = append(g.freeChans, ci)
 	g.markChan(scid)
 	for _, ni := range c.node {
 		n := &g.nodes[ni]
-		for j, x := range n.chans {
-			if x == ci {
-				last := len(n.chans) - 1
-				n.chans[j] = n.chans[last]
-				n.chans = n.chans[:last]
-				break
-			}
-		}
-		if len(n.chans) == 0 {
+		if len(n.adj) == 0 {
 			id := n.id
 			delete(g.nodeIdx, id)
 			g.nodes[ni] = node{}
@@ -425,6 +460,24 @@ func (g *Graph) removeChannel(scid uint64) bool {
 		}
 	}
 	return true
+}
+
+// unlink removes entry j of node ni's adjacency, moving the last entry
+// into its place and updating that entry's channel.
+func (g *Graph) unlink(ni, j uint32) {
+	n := &g.nodes[ni]
+	last := uint32(len(n.adj) - 1)
+	if j != last {
+		m := n.adj[last]
+		n.adj[j] = m
+		mc := &g.chans[m.ci]
+		d := 0 // the moved entry is direction d of its channel, into node[1-d]
+		if mc.node[0] == ni {
+			d = 1
+		}
+		mc.pos[d] = j
+	}
+	n.adj = n.adj[:last]
 }
 
 // IsClosed reports whether scid was marked closed.

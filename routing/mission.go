@@ -102,6 +102,13 @@ type MissionControl struct {
 	nodes    map[wire.Point]int64 // time of the last node failure (UnixNano)
 	sweepAt  int
 	swept    int64 // time of the last sweep
+
+	// The last snapshot, reused by queries at the same time while
+	// nothing was recorded (the parts of a split, say).
+	version  uint64
+	view     *mcView
+	viewAt   int64
+	viewVers uint64
 }
 
 // dirKey is a channel direction: dir 0 is from node_id_1 (the lesser id).
@@ -165,6 +172,7 @@ func (m *MissionControl) ReportSuccess(now time.Time, r *Route) {
 
 // successes records that the first n channels of r carried their HTLCs.
 func (m *MissionControl) successes(now int64, r *Route, n int) {
+	m.version++
 	for i := 0; i < n && i < len(r.Hops); i++ {
 		k := keyFor(r.Hops[i].ShortChannelID, r.nodeAt(i), r.Hops[i].NodeID)
 		amt := uint64(r.amountInto(i))
@@ -184,6 +192,7 @@ func (m *MissionControl) failChannel(now int64, r *Route, i int, hi uint64) {
 	if i < 0 || i >= len(r.Hops) {
 		return
 	}
+	m.version++
 	k := keyFor(r.Hops[i].ShortChannelID, r.nodeAt(i), r.Hops[i].NodeID)
 	c := m.chans[k]
 	c.hi, c.hiTime, c.hasHi = hi, now, true
@@ -199,6 +208,7 @@ func (m *MissionControl) failNode(now int64, r *Route, i int) {
 	if i <= 0 || i > len(r.Hops) {
 		return
 	}
+	m.version++
 	m.nodes[r.nodeAt(i)] = now
 }
 
@@ -303,6 +313,7 @@ func (m *MissionControl) sweep(now int64) {
 		return
 	}
 	m.swept = now
+	m.version++
 	const faded = 1.0 / 1024
 	for k, c := range m.chans {
 		if m.keep(now, max(c.loTime, c.hiTime)) < faded {
@@ -338,11 +349,15 @@ type mcView struct {
 	nodes map[wire.Point]float64 // probability factor of a failed node
 }
 
-// snapshot decays the memory to now.
+// snapshot decays the memory to now. The view is shared and read-only.
 func (m *MissionControl) snapshot(now time.Time) *mcView {
 	t := now.UnixNano()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.view != nil && m.viewAt == t && m.viewVers == m.version {
+		return m.view
+	}
+	defer func() { m.viewAt, m.viewVers = t, m.version }()
 	v := &mcView{chans: make(map[dirKey]mcBounds, len(m.chans)), nodes: make(map[wire.Point]float64, len(m.nodes))}
 	for k, c := range m.chans {
 		b := mcBounds{lo: float64(c.lo) * m.keep(t, c.loTime)}
@@ -354,6 +369,7 @@ func (m *MissionControl) snapshot(now time.Time) *mcView {
 	for k, ft := range m.nodes {
 		v.nodes[k] = 1 - m.keep(t, ft)
 	}
+	m.view = v
 	return v
 }
 

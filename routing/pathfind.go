@@ -50,11 +50,9 @@ type label struct {
 	prob   float64 // probability of the path to the payee
 	amt    uint64  // what the node must receive
 	cltv   uint32  // delta over the current height of the HTLC it receives
-	gen    uint32  // the search that wrote this label
 	edge   int32   // graph channel index, or -1-i for overlay edge i
 	next   uint32  // the node the edge leads to
 	hops   uint8
-	done   bool
 }
 
 // overlay edge: a route hint or local channel, valid for one query.
@@ -81,7 +79,11 @@ const (
 
 // search is the scratch space of one query, pooled.
 type search struct {
-	labels   []label
+	labels []label
+	// state[n] is gen<<1 when labels[n] was written by this search, plus
+	// 1 once n is settled: 4 bytes per node, so the check for a settled
+	// neighbour stays in cache.
+	state    []uint32
 	gen      uint32
 	heap     []heapItem
 	chanMark []uint8
@@ -98,6 +100,7 @@ type search struct {
 	xedges   []xedge
 	xin      map[uint32][]int32
 	mc       *mcView
+	nodePen  map[uint32]float64 // probability factors of failed nodes
 	use      *usage
 	attempt  float64
 	maxFee   uint64
@@ -111,6 +114,7 @@ var searchPool = sync.Pool{New: func() any { return new(search) }}
 func (s *search) reset(nNodes, nChans int) {
 	if len(s.labels) < nNodes {
 		s.labels = make([]label, nNodes+nNodes/8)
+		s.state = make([]uint32, len(s.labels))
 		s.nodeMark = make([]uint8, len(s.labels))
 		s.gen = 0
 	}
@@ -118,8 +122,8 @@ func (s *search) reset(nNodes, nChans int) {
 		s.chanMark = make([]uint8, nChans+nChans/8)
 	}
 	s.gen++
-	if s.gen == 0 {
-		clear(s.labels)
+	if s.gen >= 1<<31 {
+		clear(s.state)
 		s.gen = 1
 	}
 	s.heap = s.heap[:0]
@@ -133,7 +137,7 @@ func (s *search) release() {
 		s.nodeMark[n] = 0
 	}
 	s.touchedC, s.touchedN = s.touchedC[:0], s.touchedN[:0]
-	s.g, s.req, s.mc, s.use, s.xin = nil, nil, nil, nil, nil
+	s.g, s.req, s.mc, s.use, s.xin, s.nodePen = nil, nil, nil, nil, nil, nil
 	s.ids, s.xedges = s.ids[:0], s.xedges[:0]
 	searchPool.Put(s)
 }
@@ -302,6 +306,15 @@ func (g *Graph) findRoute(ctx context.Context, req *Request, use *usage) (*Route
 				s.markChan(ci, markMission)
 			}
 		}
+		if len(s.mc.nodes) > 0 {
+			s.nodePen = make(map[uint32]float64, len(s.mc.nodes))
+			for id, f := range s.mc.nodes {
+				if i, ok := s.index(id, false); ok {
+					s.markNode(i, markMission)
+					s.nodePen[i] = f
+				}
+			}
+		}
 	}
 	if use != nil {
 		for k := range use.dirs {
@@ -329,7 +342,8 @@ func (g *Graph) findRoute(ctx context.Context, req *Request, use *usage) (*Route
 // run labels nodes from the payee until the payer is settled.
 func (s *search) run(ctx context.Context, final uint32) error {
 	t := &s.labels[s.dst]
-	*t = label{amt: uint64(s.req.Amount), cltv: final, prob: 1, gen: s.gen, edge: -1, next: s.dst}
+	*t = label{amt: uint64(s.req.Amount), cltv: final, prob: 1, edge: -1, next: s.dst}
+	s.state[s.dst] = s.gen << 1
 	t.dist = s.distance(t.weight, t.prob)
 	s.push(t.dist, s.dst)
 	g := s.g
@@ -338,10 +352,10 @@ func (s *search) run(ctx context.Context, final uint32) error {
 		it := s.pop()
 		v := it.node
 		lv := &s.labels[v]
-		if lv.done || it.dist > lv.dist {
+		if s.state[v]&1 != 0 || it.dist > lv.dist {
 			continue
 		}
-		lv.done = true
+		s.state[v] |= 1
 		if v == s.src {
 			return nil
 		}
@@ -359,21 +373,20 @@ func (s *search) run(ctx context.Context, final uint32) error {
 		if int(v) >= len(g.nodes) {
 			continue
 		}
-		for _, ci := range g.nodes[v].chans {
-			c := &g.chans[ci]
-			// The edge u -> v uses u's direction: pol[1] when v is node 1.
-			d := 0
-			if c.node[0] == v {
-				d = 1
+		adj := g.nodes[v].adj
+		for k := range adj {
+			a := &adj[k]
+			u := a.other
+			if s.state[u] == s.gen<<1|1 {
+				continue
 			}
-			u := c.node[d]
-			if s.chanMark[ci]&markExcluded != 0 {
+			if s.chanMark[a.ci]&markExcluded != 0 {
 				continue
 			}
 			if u == s.src && s.haveLoc {
 				continue // the payer's live channels replace the graph's
 			}
-			s.relax(u, v, int32(ci), &c.pol[d], c.capacity*1000, nil)
+			s.relax(u, v, int32(a.ci), &a.pol, a.capMsat, nil)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -393,8 +406,8 @@ func (s *search) distance(weight, prob float64) float64 {
 // relax considers the edge u -> v (u forwards to v under pol). capMsat is
 // the channel's capacity (0 unknown); x is the overlay edge, if any.
 func (s *search) relax(u, v uint32, edge int32, pol *policy, capMsat uint64, x *xedge) {
-	lu := &s.labels[u]
-	if lu.gen == s.gen && lu.done {
+	st := s.state[u]
+	if st == s.gen<<1|1 {
 		return
 	}
 	if s.nodeMark[u]&markExcluded != 0 {
@@ -449,10 +462,12 @@ func (s *search) relax(u, v uint32, edge int32, pol *policy, capMsat uint64, x *
 	}
 	weight := lv.weight + float64(fee) + float64(amt)*float64(delta)*float64(s.cost.LockCostPPB)/1e9
 	dist := s.distance(weight, prob)
-	if lu.gen == s.gen && dist >= lu.dist {
+	lu := &s.labels[u]
+	if st == s.gen<<1 && dist >= lu.dist {
 		return
 	}
-	*lu = label{dist: dist, weight: weight, prob: prob, amt: amtU, cltv: cltv, gen: s.gen,
+	s.state[u] = s.gen << 1
+	*lu = label{dist: dist, weight: weight, prob: prob, amt: amtU, cltv: cltv,
 		edge: edge, next: v, hops: lv.hops + 1}
 	s.push(dist, u)
 }
@@ -490,10 +505,8 @@ func (s *search) hopProbability(u, v uint32, edge int32, capMsat uint64, pol *po
 		} else if len(s.mc.chans) > 0 {
 			b, have = s.mc.chans[keyFor(x.scid, s.nodeID(u), s.nodeID(v))]
 		}
-		if len(s.mc.nodes) > 0 {
-			if f, ok := s.mc.nodes[s.nodeID(u)]; ok {
-				p *= f
-			}
+		if s.nodeMark[u]&markMission != 0 {
+			p *= s.nodePen[u]
 		}
 	}
 	if have {

@@ -64,7 +64,7 @@ func OpenGraph(ctx context.Context, chain wire.ChainHash, st store.Store, prefix
 	if err != nil {
 		return nil, err
 	}
-	g.chans = make([]channel, 0, len(keys))
+	g.chans = make([]chanSlot, 0, len(keys))
 	for _, k := range keys {
 		v, err := st.Get(ctx, k)
 		if err != nil {
@@ -142,8 +142,8 @@ func (g *Graph) Flush(ctx context.Context) error {
 	for scid := range chans {
 		ck := g.prefix + chanKeys + scidKey(scid)
 		if ci, ok := g.chanIdx[scid]; ok {
-			c := &g.chans[ci]
-			b.Put(ck, encodeChannel(g.nodes[c.node[0]].id, g.nodes[c.node[1]].id, c))
+			c := g.record(ci)
+			b.Put(ck, encodeChannel(g.nodes[c.node[0]].id, g.nodes[c.node[1]].id, &c))
 		} else {
 			b.Delete(ck)
 		}

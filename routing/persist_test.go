@@ -203,8 +203,7 @@ func TestPersistCorrupt(t *testing.T) {
 	// A channel record with bad flags or node ids out of order.
 	b := newTGraph(t)
 	scid := b.channel("A", "B", 1000, pol(1, 1, 1), nil)
-	ci := b.g.chanIdx[scid.ToUint64()]
-	c := b.g.chans[ci]
+	c := b.g.record(b.g.chanIdx[scid.ToUint64()])
 	good := encodeChannel(b.g.nodes[c.node[0]].id, b.g.nodes[c.node[1]].id, &c)
 	if _, _, _, err := decodeChannel(good); err != nil {
 		t.Fatal(err)
@@ -243,7 +242,7 @@ func scidHex(b []byte) string {
 func FuzzDecodeChannelRecord(f *testing.F) {
 	b := newTGraph(f)
 	scid := b.channel("A", "B", 1000, pol(1, 2, 3), pol(4, 5, 6))
-	c := b.g.chans[b.g.chanIdx[scid.ToUint64()]]
+	c := b.g.record(b.g.chanIdx[scid.ToUint64()])
 	f.Add(encodeChannel(b.g.nodes[c.node[0]].id, b.g.nodes[c.node[1]].id, &c))
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, v []byte) {
