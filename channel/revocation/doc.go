@@ -3,7 +3,8 @@
 //
 //   - revocationpubkey and revocationprivkey derivation ("Key Derivation":
 //     "revocationpubkey Derivation"), with the public key computed as one
-//     two-term multi-scalar multiplication (TwoTermMultiply);
+//     two-term multi-scalar multiplication (TwoTermMultiply): DerivePubKey,
+//     or DerivePoint for a caller that batches the affine conversion;
 //   - per-commitment secrets generated from a seed with the shachain
 //     generate_from_seed construction and 48-bit indexes counting down from
 //     2^48-1, and the per-commitment points derived from them ("Per-commitment
