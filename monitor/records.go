@@ -485,6 +485,10 @@ type groupState struct {
 	height uint32
 	first  uint32
 	txid   chainhash.Hash
+	// inputs identifies the set of outputs the last transaction claimed
+	// (claimsID), to tell a transaction still waiting from one that a
+	// confirmed spend of some of its inputs made invalid.
+	inputs chainhash.Hash
 	// split: the group's claims go out one per transaction.
 	split bool
 	// abandoned: the claims cannot pay for their own spend.
@@ -502,6 +506,7 @@ func (g *groupState) encode() []byte {
 	e.u32(g.height)
 	e.u32(g.first)
 	e.hash(g.txid)
+	e.hash(g.inputs)
 	e.bool(g.split)
 	e.bool(g.abandoned)
 	e.u16(uint16(len(g.wallet)))
@@ -523,6 +528,7 @@ func decodeGroup(b []byte) (*groupState, error) {
 	g.height = d.u32()
 	g.first = d.u32()
 	g.txid = d.hash()
+	g.inputs = d.hash()
 	g.split = d.bool()
 	g.abandoned = d.bool()
 	n := int(d.u16())

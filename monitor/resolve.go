@@ -284,6 +284,16 @@ func (s *step) fail(h htlc.HTLC, txid chainhash.Hash) {
 	s.emit(htlcID(h), &HTLCResolved{ChannelID: s.m.id, HTLC: h, Outcome: Failed, Txid: txid})
 }
 
+// expired handles an HTLC the peer offered whose output is unspent past
+// its cltv_expiry with no preimage known: BOLT 5 considers it irrevocably
+// resolved (the peer's to take); it is reported failed once it has been
+// expired ResolveDepth blocks, unless the peer's timeout is seen first.
+func (s *step) expired(h htlc.HTLC, commit chainhash.Hash) {
+	if uint64(s.height)+1 >= uint64(h.CLTVExpiry)+uint64(s.m.pol.ResolveDepth) {
+		s.fail(h, commit)
+	}
+}
+
 // offeredAtStake returns the HTLCs this node offered that some commitment
 // it holds (the latest two local ones, the unrevoked remote ones) still
 // carries, by id.
@@ -516,6 +526,8 @@ func (s *step) resolveLocal() {
 				s.plans = append(s.plans, &plan{kind: planHTLCTx, group: group, lc: lc, index: i, deadline: h.CLTVExpiry})
 			case s.height < h.CLTVExpiry:
 				s.open()
+			default:
+				s.expired(h.HTLC, c.TxHash)
 			}
 			continue
 		}
@@ -610,6 +622,8 @@ func (s *step) resolveRemote() {
 				}
 			case s.height < h.CLTVExpiry:
 				s.open()
+			default:
+				s.expired(ours, c.TxHash)
 			}
 			continue
 		}

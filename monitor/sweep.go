@@ -1,9 +1,12 @@
 package monitor
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -131,7 +134,8 @@ func (s *step) sweep(pl *plan) {
 		return
 	}
 	g := s.peekGroup(pl.group)
-	if !g.split && g.rate > 0 && g.height < s.height && pl.deadline > 0 &&
+	waiting := g.inputs == claimsID(valid)
+	if !g.split && waiting && g.rate > 0 && g.height < s.height && pl.deadline > 0 &&
 		uint64(pl.deadline) <= uint64(s.height)+uint64(s.m.pol.SecurityDelay) {
 		g = s.group(pl.group)
 		g.split = true
@@ -158,7 +162,7 @@ func (s *step) sweep(pl *plan) {
 			kind: planSweep, group: pl.group + "/" + cl.OutPoint.String(), claims: []channel.Claim{cl},
 			contested: pl.contested, deadline: pl.deadline,
 		}
-		if k == 0 && s.peekGroup(single.group).rate == 0 {
+		if k == 0 && waiting && s.peekGroup(single.group).rate == 0 {
 			single.replaceFee = g.fee
 		}
 		s.plans = append(s.plans, single)
@@ -202,8 +206,35 @@ func bump(r wire.SatPerKWeight) wire.SatPerKWeight {
 	return wire.SatPerKWeight(next)
 }
 
+// claimsID identifies a set of claims by their outpoints.
+func claimsID(claims []channel.Claim) chainhash.Hash {
+	ops := make([]btcwire.OutPoint, len(claims))
+	for i := range claims {
+		ops[i] = claims[i].OutPoint
+	}
+	sort.Slice(ops, func(i, j int) bool {
+		if c := bytes.Compare(ops[i].Hash[:], ops[j].Hash[:]); c != 0 {
+			return c < 0
+		}
+		return ops[i].Index < ops[j].Index
+	})
+	h := sha256.New()
+	for _, op := range ops {
+		h.Write(op.Hash[:])
+		var idx [4]byte
+		idx[0], idx[1], idx[2], idx[3] = byte(op.Index>>24), byte(op.Index>>16), byte(op.Index>>8), byte(op.Index)
+		h.Write(idx[:])
+	}
+	var id chainhash.Hash
+	copy(id[:], h.Sum(nil))
+	return id
+}
+
 // rateFor is a group's fee rate at this step (see the comment above).
-func (s *step) rateFor(deadline uint32, g *groupState) wire.SatPerKWeight {
+// waiting says that the group's last transaction claimed the same outputs
+// and may still be in the mempool: the rate then never falls below its
+// rate, and rises by bump within BumpWindow of the deadline.
+func (s *step) rateFor(deadline uint32, g *groupState, waiting bool) wire.SatPerKWeight {
 	pol := &s.m.pol
 	target := pol.RelaxedTarget
 	if deadline > 0 {
@@ -213,7 +244,7 @@ func (s *step) rateFor(deadline uint32, g *groupState) wire.SatPerKWeight {
 		}
 	}
 	rate := s.estimate(target)
-	if g.rate > 0 {
+	if g.rate > 0 && waiting {
 		rate = max(rate, g.rate)
 		if g.height < s.height && deadline > 0 && target <= pol.BumpWindow {
 			rate = max(rate, bump(g.rate))
@@ -264,11 +295,11 @@ func (s *step) broadcast(group string, txs ...*btcwire.MsgTx) error {
 	return nil
 }
 
-func (g *groupState) record(height uint32, rate wire.SatPerKWeight, fee btcutil.Amount, txid chainhash.Hash) {
+func (g *groupState) record(height uint32, rate wire.SatPerKWeight, fee btcutil.Amount, txid, inputs chainhash.Hash) {
 	if g.first == 0 {
 		g.first = height
 	}
-	g.rate, g.fee, g.height, g.txid = rate, fee, height, txid
+	g.rate, g.fee, g.height, g.txid, g.inputs = rate, fee, height, txid, inputs
 }
 
 // runSweep builds, signs and broadcasts a sweep.
@@ -298,7 +329,8 @@ func (s *step) runSweep(pl *plan) {
 		s.alert(AlertUneconomic, "uneconomic/"+pl.group, "%s: %v cannot pay for its own spend (%d weight units) at %v", pl.group, total, w, chain.FeeRateFloor)
 		return
 	}
-	rate := s.rateFor(pl.deadline, g)
+	id := claimsID(pl.claims)
+	rate := s.rateFor(pl.deadline, g, g.inputs == id)
 	if pl.replaceFee > 0 {
 		rate = max(rate, rateForFee(pl.replaceFee+chain.FeeRateFloor.FeeForWeight(w), w))
 	}
@@ -311,7 +343,7 @@ func (s *step) runSweep(pl *plan) {
 		}
 		err = s.broadcast(pl.group, st.Tx)
 		if err == nil {
-			g.record(s.height, rate, st.Fee, st.Tx.TxHash())
+			g.record(s.height, rate, st.Fee, st.Tx.TxHash(), id)
 			return
 		}
 		if !errors.Is(err, chain.ErrFeeTooLow) || attempt == 3 || rate >= maxRate {
@@ -351,12 +383,12 @@ func (s *step) runHTLCTx(pl *plan) {
 		}
 		if s.broadcast(pl.group, tx) == nil {
 			fee := h.Output.Value - btcutil.Amount(tx.TxOut[0].Value)
-			s.group(pl.group).record(s.height, c.FeeRate, fee, tx.TxHash())
+			s.group(pl.group).record(s.height, c.FeeRate, fee, tx.TxHash(), chainhash.Hash{})
 		}
 		return
 	}
 	g := s.group(pl.group)
-	rate := s.rateFor(pl.deadline, g)
+	rate := s.rateFor(pl.deadline, g, true)
 	for attempt := 0; ; attempt++ {
 		w, err := s.walletFunded(pl.group, g, rate, func(f *channel.WalletFunding) (*channel.WalletFundedTx, error) {
 			return channel.BumpHTLCTx(s.ctx, m.cfg.Signer, c, i, sig, pre, f)
@@ -366,7 +398,7 @@ func (s *step) runHTLCTx(pl *plan) {
 		}
 		err = s.broadcast(pl.group, w.Tx)
 		if err == nil {
-			g.record(s.height, rate, w.Fee, w.Tx.TxHash())
+			g.record(s.height, rate, w.Fee, w.Tx.TxHash(), chainhash.Hash{})
 			return
 		}
 		if !errors.Is(err, chain.ErrFeeTooLow) || attempt == 3 || rate >= m.pol.MaxFeeRate {
@@ -398,18 +430,18 @@ func (s *step) runCommit(pl *plan) {
 	}
 	if !c.Type.HasAnchors() || !c.LocalAnchor.Present() {
 		if s.broadcast(pl.group, tx) == nil {
-			s.group(pl.group).record(s.height, c.FeeRate, c.Fee, c.TxHash)
+			s.group(pl.group).record(s.height, c.FeeRate, c.Fee, c.TxHash, chainhash.Hash{})
 		}
 		return
 	}
 	g := s.group(pl.group)
-	rate := s.rateFor(pl.deadline, g)
+	rate := s.rateFor(pl.deadline, g, true)
 	weight := c.SignedWeight()
 	own := wire.SatPerKWeight(int64(c.Fee) * 1000 / weight)
 	if own >= rate && (g.txid == (chainhash.Hash{}) || g.txid == c.TxHash) {
 		err := s.broadcast(pl.group, tx)
 		if err == nil {
-			g.record(s.height, own, c.Fee, c.TxHash)
+			g.record(s.height, own, c.Fee, c.TxHash, chainhash.Hash{})
 			return
 		}
 		if !errors.Is(err, chain.ErrFeeTooLow) {
@@ -426,7 +458,7 @@ func (s *step) runCommit(pl *plan) {
 		}
 		err = s.broadcast(pl.group, tx, w.Tx)
 		if err == nil {
-			g.record(s.height, rate, w.Fee, w.Tx.TxHash())
+			g.record(s.height, rate, w.Fee, w.Tx.TxHash(), chainhash.Hash{})
 			return
 		}
 		if !errors.Is(err, chain.ErrFeeTooLow) || attempt == 3 || rate >= m.pol.MaxFeeRate {
