@@ -1,7 +1,6 @@
 package channel
 
 import (
-	"crypto/sha256"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -41,10 +40,12 @@ type CommitmentKeys struct {
 }
 
 // DeriveCommitmentKeys derives the keys of the commitment owned by owner
-// whose per-commitment point is point. It costs three base-point
-// multiplications (three single tweaks), one two-term multi-scalar
-// multiplication (revocationpubkey) and a single field inversion shared by
-// the four results.
+// whose per-commitment point is point. It composes the derivations of
+// packages revocation and script, each left in Jacobian form:
+// revocation.DerivePoint (revocationpubkey, one two-term multi-scalar
+// multiplication) and three script.TweakPoint (one base-point
+// multiplication and one point addition each), then brings the four to
+// affine form with a single field inversion (script.ToPublicKeys).
 //
 // localpubkey (the owner's tweaked payment key) is not derived: under
 // option_static_remotekey and option_anchors, the only formats this package
@@ -64,34 +65,12 @@ func DeriveCommitmentKeys(p *Params, owner Side, point *btcec.PublicKey) (*Commi
 	if err := x.Basepoints.validate(owner.Other()); err != nil {
 		return nil, err
 	}
-	var pcp [33]byte
-	copy(pcp[:], point.SerializeCompressed())
-
-	// revocationpubkey = revocation_basepoint·SHA256(revocation_basepoint
-	// || per_commitment_point) + per_commitment_point·SHA256(
-	// per_commitment_point || revocation_basepoint), as
-	// revocation.DerivePubKey computes it, left in Jacobian form.
 	var pts [4]btcec.JacobianPoint
-	var rb [33]byte
-	copy(rb[:], x.Revocation.SerializeCompressed())
-	h1, h2 := pairTweak(&rb, &pcp), pairTweak(&pcp, &rb)
-	var rbJ, pcpJ btcec.JacobianPoint
-	x.Revocation.AsJacobian(&rbJ)
-	point.AsJacobian(&pcpJ)
-	revocation.TwoTermMultiply(&h1, &rbJ, &h2, &pcpJ, &pts[0])
-	if (pts[0].X.IsZero() && pts[0].Y.IsZero()) || pts[0].Z.IsZero() {
-		return nil, fmt.Errorf("channel: revocationpubkey: %w", revocation.ErrInvalidKey)
+	if err := revocation.DerivePoint(x.Revocation, point, &pts[0]); err != nil {
+		return nil, fmt.Errorf("channel: %w", err)
 	}
-	// basepoint + SHA256(per_commitment_point || basepoint)·G, as
-	// script.TweakPubKey computes it, left in Jacobian form.
 	for i, bp := range [3]*btcec.PublicKey{o.DelayedPayment, o.HTLC, x.HTLC} {
-		var b [33]byte
-		copy(b[:], bp.SerializeCompressed())
-		k := pairTweak(&pcp, &b)
-		var tG, bpJ btcec.JacobianPoint
-		btcec.ScalarBaseMultNonConst(&k, &tG)
-		bp.AsJacobian(&bpJ)
-		btcec.AddNonConst(&bpJ, &tG, &pts[i+1])
+		script.TweakPoint(bp, point, &pts[i+1])
 	}
 	keys, err := script.ToPublicKeys(pts[:])
 	if err != nil {
@@ -105,16 +84,4 @@ func DeriveCommitmentKeys(p *Params, owner Side, point *btcec.PublicKey) (*Commi
 		RemoteHTLCKey:      keys[3],
 		ToRemoteKey:        script.ToRemoteKey(x.Payment),
 	}, nil
-}
-
-// pairTweak returns SHA256(a || b) as a scalar mod n: the BOLT 3 tweak of
-// two compressed points.
-func pairTweak(a, b *[33]byte) btcec.ModNScalar {
-	var buf [66]byte
-	copy(buf[:33], a[:])
-	copy(buf[33:], b[:])
-	d := sha256.Sum256(buf[:])
-	var k btcec.ModNScalar
-	k.SetBytes(&d)
-	return k
 }
