@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"os"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -13,6 +11,7 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	btcwire "github.com/btcsuite/btcd/wire"
 	"github.com/lnkit/lnkit/htlc"
+	"github.com/lnkit/lnkit/internal/testutil"
 	"github.com/lnkit/lnkit/script"
 	"github.com/lnkit/lnkit/script/scripttest"
 	"github.com/lnkit/lnkit/wire"
@@ -89,48 +88,19 @@ type vectorCase struct {
 
 func loadVectors(t testing.TB, name string) *vectorFile {
 	t.Helper()
-	b, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectorFile
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testutil.LoadJSON(t, name, &v)
 	return &v
 }
 
-func unhex(t testing.TB, s string) []byte {
-	t.Helper()
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		t.Fatalf("bad hex %q: %v", s, err)
-	}
-	return b
-}
+// unhex, pub and priv are the package's short names for testutil.Hex,
+// testutil.PubKey and testutil.PrivKey (a spec private key: 32 bytes, with
+// or without the trailing 01).
+func unhex(t testing.TB, s string) []byte { t.Helper(); return testutil.Hex(t, s) }
 
-func pub(t testing.TB, s string) *btcec.PublicKey {
-	t.Helper()
-	k, err := btcec.ParsePubKey(unhex(t, s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+func pub(t testing.TB, s string) *btcec.PublicKey { t.Helper(); return testutil.PubKey(t, s) }
 
-// priv parses a spec private key: 32 bytes plus the trailing 01.
-func priv(t testing.TB, s string) *btcec.PrivateKey {
-	t.Helper()
-	b := unhex(t, s)
-	if len(b) == 33 && b[32] == 1 {
-		b = b[:32]
-	}
-	if len(b) != 32 {
-		t.Fatalf("private key %q: %d bytes", s, len(b))
-	}
-	k, _ := btcec.PrivKeyFromBytes(b)
-	return k
-}
+func priv(t testing.TB, s string) *btcec.PrivateKey { t.Helper(); return testutil.PrivKey(t, s) }
 
 func toHTLC(t testing.TB, v vectorHTLC) (htlc.HTLC, htlc.Preimage) {
 	t.Helper()

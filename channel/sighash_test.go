@@ -7,6 +7,7 @@ import (
 
 	"github.com/btcsuite/btcd/txscript"
 	btcwire "github.com/btcsuite/btcd/wire"
+	"github.com/lnkit/lnkit/internal/testutil"
 )
 
 // sigHashTypes are the sighash bytes the comparisons try: every standard
@@ -141,14 +142,8 @@ func TestSigHashRandom(t *testing.T) {
 	t.Logf("%d hashes equal, %d refused by both", ok, failed)
 }
 
-func parseTx(t testing.TB, h string) *btcwire.MsgTx {
-	t.Helper()
-	var tx btcwire.MsgTx
-	if err := tx.Deserialize(bytes.NewReader(unhex(t, h))); err != nil {
-		t.Fatal(err)
-	}
-	return &tx
-}
+// parseTx is testutil.Tx under the package's short name.
+func parseTx(t testing.TB, h string) *btcwire.MsgTx { t.Helper(); return testutil.Tx(t, h) }
 
 // FuzzSigHash compares witnessV0SigHash with txscript on any transaction
 // that deserializes, any script, value, sighash byte and input.
