@@ -147,10 +147,11 @@ func benchRequest(i int, cost *CostModel) *Request {
 // probabilities), 50,000 sat each. Reported beside ns/op: routes found
 // per 100 queries, and the graph's heap bytes per channel.
 //
-// Measured on this 2-core machine (go test -bench Pathfind -benchtime 2s,
-// GOMAXPROCS=2): see the ratio table in doc.go's "Performance" section;
-// BenchmarkPathfindFloor is the floor, a plain Dijkstra by fee alone over
+// Measured on the shared 2-core machine (medians of -count 3, CPU time):
+// 3.8 ms per route, 3 allocs, 236 bytes/channel; 5.9 times
+// BenchmarkPathfindFloor (0.65 ms), a plain Dijkstra by fee alone over
 // the same arrays, without any constraint, probability or route output.
+// doc.go's "Performance" section has the table.
 func BenchmarkPathfind(b *testing.B) {
 	benchSetup(b)
 	b.ReportAllocs()
