@@ -11,8 +11,9 @@ import (
 // BenchmarkDurableBatch compares durable batches per second on PostgreSQL
 // with store.File (one fdatasync per batch, in a temp dir on the same
 // machine), in one run. The batch is a channel update's: three puts of
-// 200 bytes. Postgres pays, per batch, three round trips (BEGIN; the fence
-// check, delete and upsert pipelined; COMMIT) and one WAL flush at commit.
+// 200 bytes. Postgres pays, per batch, two round trips (BEGIN, the fence
+// check, the delete and the upsert pipelined; then COMMIT) and one WAL
+// flush at commit; File one fdatasync.
 //
 // The "Interleaved" sub-benchmark writes one batch to each store in turn,
 // timing each, and reports both rates and their ratio (x-file, Postgres

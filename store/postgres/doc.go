@@ -23,7 +23,8 @@
 //
 // Write collapses the batch to the last op on each key and applies it in
 // one transaction: one DELETE ... = ANY and one INSERT ... ON CONFLICT DO
-// UPDATE over unnest'ed arrays, pipelined with the fence check below. The
+// UPDATE over unnest'ed arrays, pipelined with BEGIN and the fence check
+// below in one round trip, then COMMIT in a second. The
 // transaction is all or nothing after any crash of the client or the
 // server. Every connection runs with synchronous_commit on (set at
 // connection start-up, so a database or role default of off does not

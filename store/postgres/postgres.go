@@ -251,13 +251,20 @@ func (s *Store) Write(ctx context.Context, b *store.Batch) error {
 	if s.closed.Load() {
 		return closedErr("write")
 	}
-	tx, err := s.pool.Begin(ctx)
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return opErr("write: begin", ctx, err)
+		return opErr("write: acquire connection", ctx, err)
 	}
-	defer tx.Rollback(context.WithoutCancel(ctx)) // no-op after Commit
+	// A connection released inside a transaction (a failed ROLLBACK, or a
+	// broken connection) is closed by the pool, not reused.
+	defer conn.Release()
+	rollback := func() { _, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK") }
 
+	// Two round trips: BEGIN, the fence and the changes pipelined in one,
+	// then COMMIT, so that nothing is committed before every statement
+	// has succeeded.
 	var q pgx.Batch
+	q.Queue("BEGIN")
 	// The fence: a share lock on the owner row, which a Store taking over
 	// the namespace must update, so that it waits for this transaction and
 	// this one sees its token if it came first.
@@ -270,29 +277,41 @@ func (s *Store) Write(ctx context.Context, b *store.Batch) error {
 			SELECT $1, t.k, t.v FROM unnest($2::bytea[], $3::bytea[]) AS t(k, v)
 			ON CONFLICT (ns, k) DO UPDATE SET v = EXCLUDED.v`, s.ns, putKeys, putVals)
 	}
-	br := tx.SendBatch(ctx, &q)
+	br := conn.SendBatch(ctx, &q)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		rollback()
+		return opErr("write: begin", ctx, err)
+	}
 	var one int
 	if err := br.QueryRow().Scan(&one); err != nil {
 		br.Close()
+		rollback()
 		if errors.Is(err, pgx.ErrNoRows) {
 			return fmt.Errorf("postgres: write: namespace %q: %w: %w", s.ns, ErrLockLost, store.ErrLocked)
 		}
 		return opErr("write: fence", ctx, err)
 	}
-	for i := 1; i < q.Len(); i++ {
+	for i := 2; i < q.Len(); i++ {
 		if _, err := br.Exec(); err != nil {
 			br.Close()
+			rollback()
 			return opErr("write", ctx, err)
 		}
 	}
 	if err := br.Close(); err != nil {
+		rollback()
 		return opErr("write", ctx, err)
 	}
 	if testHookBeforeCommit != nil {
 		testHookBeforeCommit()
 	}
-	if err := tx.Commit(ctx); err != nil {
+	tag, err := conn.Exec(ctx, "COMMIT")
+	if err != nil {
 		return opErr("write: commit", ctx, err)
+	}
+	if tag.String() != "COMMIT" { // an aborted transaction "commits" as ROLLBACK
+		return fmt.Errorf("postgres: write: commit answered %q", tag.String())
 	}
 	if testHookAfterCommit != nil {
 		testHookAfterCommit()
