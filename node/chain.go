@@ -46,6 +46,7 @@ func (n *Node) BlockConnected(ctx context.Context, b *chain.Block) error {
 			}
 		}
 		n.monitorsBlock(b)
+		n.recoveryBlock(b)
 		return nil
 	})
 }

@@ -57,10 +57,12 @@ type Node struct {
 	channels map[wire.ChannelID]*chanState
 	byTemp   map[wire.ChannelID]*opening
 	byAlias  map[uint64]*chanState
-	nextKey  uint32
-	pays     *payments
-	invs     *invoices
-	fwd      *forwards
+	// recovering are channels being recovered from a backup.
+	recovering map[wire.ChannelID]*recovery
+	nextKey    uint32
+	pays       *payments
+	invs       *invoices
+	fwd        *forwards
 	// writeFailures counts consecutive failed batch writes.
 	writeFailures int
 	// toSign are channels with updates to commit at the end of the turn.
@@ -88,18 +90,19 @@ func New(cfg Config) (*Node, error) {
 	}
 	cfg.Policy = cfg.Policy.withDefaults()
 	n := &Node{
-		cfg:      cfg,
-		log:      cfg.Logger,
-		keys:     keys,
-		rand:     cfg.Rand,
-		now:      cfg.Clock,
-		inputs:   make(chan func(), 256),
-		quit:     make(chan struct{}),
-		peers:    map[[33]byte]*peerConn{},
-		channels: map[wire.ChannelID]*chanState{},
-		byTemp:   map[wire.ChannelID]*opening{},
-		byAlias:  map[uint64]*chanState{},
-		toSign:   map[*chanState]bool{},
+		cfg:        cfg,
+		log:        cfg.Logger,
+		keys:       keys,
+		rand:       cfg.Rand,
+		now:        cfg.Clock,
+		inputs:     make(chan func(), 256),
+		quit:       make(chan struct{}),
+		peers:      map[[33]byte]*peerConn{},
+		channels:   map[wire.ChannelID]*chanState{},
+		byTemp:     map[wire.ChannelID]*opening{},
+		byAlias:    map[uint64]*chanState{},
+		toSign:     map[*chanState]bool{},
+		recovering: map[wire.ChannelID]*recovery{},
 	}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)

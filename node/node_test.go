@@ -394,3 +394,53 @@ func TestNodeMPP(t *testing.T) {
 		return b.channel(t, c1).Local+b.channel(t, c2).Local == 300_000_000
 	})
 }
+
+// TestNodeBackupRestore loses alice's whole store; from her backup and
+// seed a new node makes bob force-close and sweeps her balance from bob's
+// commitment.
+func TestNodeBackupRestore(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 0)
+	tn.connect(a, b)
+	id := tn.openChannel(a, b, 1_000_000, 0)
+	inv, err := b.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 200_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11}); err != nil {
+		t.Fatal(err)
+	}
+	tn.waitFor("bob paid", func() bool { return b.channel(t, id).Local == 200_000_000 })
+	blob, err := a.ExportBackup(tn.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walletBefore := a.wallet.Balance()
+
+	// Alice loses everything but her seed and her wallet.
+	old := a.Node
+	a.Node = nil
+	old.Stop()
+	a.dir = t.TempDir()
+	tn.start(a)
+	if chs, _ := a.ListChannels(tn.ctx); len(chs) != 0 {
+		t.Fatalf("the new store has %d channels", len(chs))
+	}
+	if err := a.RestoreBackup(tn.ctx, blob); err != nil {
+		t.Fatal(err)
+	}
+	tn.waitFor("bob force-closes", func() bool { return len(tn.chain.Mempool()) > 0 })
+	// Mine until alice's sweep confirms (anchors: to_remote is spendable
+	// once the commitment has one confirmation).
+	for i := 0; i < 6 && a.wallet.Balance() == walletBefore; i++ {
+		tn.mine(1)
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := a.wallet.Balance() - walletBefore
+	// Alice owned 800,000 sat less the commitment fee and anchors she
+	// paid as opener, and pays the sweep's fee.
+	if got < 790_000 || got > 800_000 {
+		t.Fatalf("alice recovered %v", got)
+	}
+}

@@ -205,6 +205,11 @@ func (n *Node) addPeer(p *peer.Peer, addr string) {
 			n.execute(cs, cs.m.Reconnected())
 		}
 	}
+	for _, r := range n.recovering {
+		if peerKey(r.s) == pc.id && !r.swept {
+			n.sendRecovery(pc, r)
+		}
+	}
 	if !p.Inbound() {
 		n.saveNodeRecord(pc.id, addr)
 	}
@@ -338,6 +343,9 @@ func (n *Node) handleMessage(pc *peerConn, msg wire.Message) {
 	if !ok {
 		n.handleGossip(pc, msg)
 		return
+	}
+	if _, ok := n.recovering[id]; ok {
+		return // the peer answers our recovery; nothing to do but wait for its close
 	}
 	cs, ok := n.channels[id]
 	if !ok || cs.peer != pc.id {

@@ -1,0 +1,251 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+
+	btcwire "github.com/btcsuite/btcd/wire"
+	"github.com/lnkit/lnkit/backup"
+	"github.com/lnkit/lnkit/chain"
+	"github.com/lnkit/lnkit/channel"
+	"github.com/lnkit/lnkit/wire"
+)
+
+// Backups and recovery.
+//
+// ExportBackup returns the static channel backup of every open channel
+// (package backup: peer, funding outpoint, type, keys' derivation index;
+// nothing per state), encrypted with a key from the node seed. After total
+// loss of the store, a new node with the same seed and RestoreBackup
+// reconnects to each peer, sends the channel_reestablish that tells it
+// this node lost state (so the peer force-closes), and sweeps this node's
+// output of the peer's commitment to the wallet once it confirms. HTLCs in
+// flight at the loss are not recovered. A restored node never broadcasts a
+// commitment of its own.
+
+const keyRecover = "node/recover/"
+
+// recovery is a channel being recovered from a backup.
+type recovery struct {
+	s        *backup.Single
+	keyIndex uint32
+	swept    bool
+	closeTx  *btcwire.MsgTx
+}
+
+// keyInfo is what a backup keeps of a channel's key derivation: its key
+// index (see the package doc's key derivation).
+func keyInfo(i uint32) []byte { return binary.BigEndian.AppendUint32([]byte("lnkit/v1"), i) }
+
+func parseKeyInfo(b []byte) (uint32, error) {
+	if len(b) != 12 || string(b[:8]) != "lnkit/v1" {
+		return 0, fmt.Errorf("%w: backup key info %x", ErrInvalidRequest, b)
+	}
+	return binary.BigEndian.Uint32(b[8:]), nil
+}
+
+// ExportBackup returns the encrypted static backup of the node's open
+// channels.
+func (n *Node) ExportBackup(ctx context.Context) ([]byte, error) {
+	key, err := backup.DeriveKey(n.cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	var m backup.Multi
+	err = n.do(ctx, func() error {
+		for _, cs := range n.channels {
+			if cs.status == chanClosed {
+				continue
+			}
+			pub, err := parseNodeID(cs.peer)
+			if err != nil {
+				return err
+			}
+			var addrs []string
+			if a, err := n.st.Get(ctx, keyPeer+hex.EncodeToString(cs.peer[:])); err == nil && len(a) > 0 {
+				addrs = append(addrs, string(a))
+			}
+			s, err := backup.NewSingle(wire.ChainHash(*n.cfg.Network.GenesisHash), pub, addrs, cs.m.Params(), keyInfo(cs.keyIndex))
+			if err != nil {
+				return err
+			}
+			if scid, ok := cs.m.ShortChannelID(); ok {
+				s.ShortChannelID = scid
+			}
+			m.Singles = append(m.Singles, *s)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return backup.EncryptMulti(key, &m, n.rand)
+}
+
+// RestoreBackup starts the recovery of the channels in an encrypted
+// backup (see ExportBackup): it reconnects to their peers and sweeps what
+// the peers' commitments pay this node. Channels the node already has are
+// skipped. The recovery survives restarts.
+func (n *Node) RestoreBackup(ctx context.Context, blob []byte) error {
+	key, err := backup.DeriveKey(n.cfg.Seed)
+	if err != nil {
+		return err
+	}
+	m, err := backup.DecryptMulti(key, blob)
+	if err != nil {
+		return err
+	}
+	var dial []*recovery
+	err = n.do(ctx, func() error {
+		for i := range m.Singles {
+			s := &m.Singles[i]
+			id := s.ChannelID()
+			if _, ok := n.channels[id]; ok {
+				continue
+			}
+			ki, err := parseKeyInfo(s.KeyInfo)
+			if err != nil {
+				return err
+			}
+			if err := s.VerifyBasepoints(channel.NewMemorySigner(n.keys.channelSecrets(ki)).Basepoints()); err != nil {
+				return fmt.Errorf("node: backup of channel %v is not this seed's: %w", id, err)
+			}
+			r := &recovery{s: s, keyIndex: ki}
+			n.recovering[id] = r
+			enc, err := s.Encode()
+			if err != nil {
+				return err
+			}
+			n.batch.Put(keyRecover+hex.EncodeToString(id[:]), enc)
+			if ki >= n.nextKey {
+				n.nextKey = ki + 1
+				n.batch.Put(keyNextKey, binary.BigEndian.AppendUint32(nil, n.nextKey))
+			}
+			dial = append(dial, r)
+			if pc, ok := n.peers[peerKey(s)]; ok {
+				n.sendRecovery(pc, r)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, r := range dial {
+		n.dialRecovery(r)
+	}
+	return nil
+}
+
+func peerKey(s *backup.Single) [33]byte {
+	var id [33]byte
+	copy(id[:], s.PeerNodeID.SerializeCompressed())
+	return id
+}
+
+// dialRecovery connects to a recovering channel's peer in the background.
+func (n *Node) dialRecovery(r *recovery) {
+	for _, addr := range r.s.PeerAddresses {
+		addr := addr
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := n.Connect(n.ctx, r.s.PeerNodeID, addr); err != nil {
+				n.log.Info("recovery dial", "addr", addr, "err", err)
+			}
+		}()
+	}
+}
+
+// sendRecovery asks the peer to close a channel this node lost (loop).
+func (n *Node) sendRecovery(pc *peerConn, r *recovery) {
+	n.sendTo(pc.id, backup.Reestablish(r.s, nil))
+	n.sendTo(pc.id, backup.ForceCloseRequest(r.s))
+}
+
+// loadRecoveries restores the recoveries in progress (before the loop).
+func (n *Node) loadRecoveries(ctx context.Context) error {
+	keys, err := n.st.List(ctx, keyRecover)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		v, err := n.st.Get(ctx, k)
+		if err != nil {
+			return err
+		}
+		s, err := backup.DecodeSingle(v)
+		if err != nil {
+			return fmt.Errorf("node: recovery record %s: %w", k, err)
+		}
+		ki, err := parseKeyInfo(s.KeyInfo)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(k, "/done") {
+			continue
+		}
+		n.recovering[s.ChannelID()] = &recovery{s: s, keyIndex: ki}
+	}
+	return nil
+}
+
+// recoveryBlock sweeps this node's output of a recovering channel's
+// closing transaction once it can (loop).
+func (n *Node) recoveryBlock(b *chain.Block) {
+	for id, r := range n.recovering {
+		if r.swept {
+			continue
+		}
+		if r.closeTx == nil {
+			for _, itx := range b.Txs {
+				for _, in := range itx.Tx.TxIn {
+					if in.PreviousOutPoint == r.s.FundingOutpoint {
+						r.closeTx = itx.Tx
+					}
+				}
+			}
+			if r.closeTx == nil {
+				continue
+			}
+		}
+		id, r := id, r
+		tx := r.closeTx
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			dest, err := n.cfg.Wallet.NewScript(n.ctx)
+			if err != nil {
+				return
+			}
+			sw, err := backup.SweepToRemote(n.ctx, n.machineConfig(r.keyIndex).Signer, r.s, tx, nil, dest, n.feeEstimate())
+			if err != nil {
+				n.log.Info("recovery sweep not possible", "channel", id, "err", err)
+				if errors.Is(err, backup.ErrInvalid) {
+					n.post(func() { r.swept = true })
+				}
+				return
+			}
+			if err := n.cfg.Broadcaster.Broadcast(n.ctx, sw.Tx); err != nil {
+				// Too early (CSV 1 under anchors): the next block tries
+				// again.
+				n.log.Info("recovery sweep broadcast", "channel", id, "err", err)
+				return
+			}
+			n.post(func() {
+				r.swept = true
+				var buf bytes.Buffer
+				sw.Tx.Serialize(&buf)
+				n.batch.Put(keyRecover+hex.EncodeToString(id[:])+"/done", buf.Bytes())
+				n.batch.Delete(keyRecover + hex.EncodeToString(id[:]))
+				ev := &ChannelClosed{ChannelID: id, Peer: peerKey(r.s), Reason: "recovered from backup: swept " + sw.Tx.TxHash().String()}
+				n.afterCommit(func() { n.events.push(ev) })
+			})
+		}()
+	}
+}
