@@ -51,6 +51,9 @@ type Config struct {
 	Host string
 	// User and Pass are the RPC credentials.
 	User, Pass string
+	// CookiePath, if set, is bitcoind's .cookie file, read for the
+	// credentials instead of User and Pass.
+	CookiePath string
 	// Certificates is the PEM of the server's TLS certificate (btcd's
 	// rpc.cert). Ignored when DisableTLS is set.
 	Certificates []byte
@@ -91,6 +94,7 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 		Host:         cfg.Host,
 		User:         cfg.User,
 		Pass:         cfg.Pass,
+		CookiePath:   cfg.CookiePath,
 		Certificates: cfg.Certificates,
 		DisableTLS:   cfg.DisableTLS,
 		HTTPPostMode: true,

@@ -40,9 +40,13 @@ type Checkpoint struct {
 
 // Defaults of PollerConfig.
 const (
+	// DefaultInterval is how often a running Poller polls by default.
 	DefaultInterval = time.Second
-	DefaultWindow   = 144
-	DefaultKey      = "chain/rpc/"
+	// DefaultWindow is how many recent headers a Poller keeps by default:
+	// a day of blocks.
+	DefaultWindow = 144
+	// DefaultKey is the default prefix of a Poller's Store keys.
+	DefaultKey = "chain/rpc/"
 )
 
 // PollerConfig configures a Poller.

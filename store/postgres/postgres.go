@@ -8,11 +8,15 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/lnkit/lnkit/store"
 )
+
+// commitTimeout bounds the wait for the answer to COMMIT.
+const commitTimeout = time.Minute
 
 // DefaultNamespace is the namespace of a Store opened without
 // WithNamespace.
@@ -228,9 +232,11 @@ func (s *Store) readErr(op string, ctx context.Context, err error) error {
 // over the namespace since this one was opened, Write fails with an error
 // wrapping ErrLockLost and store.ErrLocked, and applies nothing.
 //
-// If the connection fails or ctx ends while the COMMIT is in flight, Write
+// An error that wraps ctx's error means the batch was not applied: ctx is
+// heeded only until COMMIT is sent. If the connection fails while the
+// COMMIT is in flight (or its answer takes longer than a minute), Write
 // returns an error although the transaction may have committed, as the
-// store.Store contract allows.
+// store.Store contract allows for storage errors.
 func (s *Store) Write(ctx context.Context, b *store.Batch) error {
 	if s.closed.Load() {
 		return closedErr("write")
@@ -306,9 +312,14 @@ func (s *Store) Write(ctx context.Context, b *store.Batch) error {
 	if testHookBeforeCommit != nil {
 		testHookBeforeCommit()
 	}
-	tag, err := conn.Exec(ctx, "COMMIT")
+	// Once COMMIT is sent the outcome is the server's: ctx no longer
+	// interrupts it (an error that wraps ctx's means the batch was not
+	// applied), only commitTimeout bounds the wait for the answer.
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commitTimeout)
+	defer cancel()
+	tag, err := conn.Exec(cctx, "COMMIT")
 	if err != nil {
-		return opErr("write: commit", ctx, err)
+		return fmt.Errorf("postgres: write: commit (outcome unknown: read the state back after reopening): %w", err)
 	}
 	if tag.String() != "COMMIT" { // an aborted transaction "commits" as ROLLBACK
 		return fmt.Errorf("postgres: write: commit answered %q", tag.String())
