@@ -121,6 +121,14 @@ type harness struct {
 	n   int
 	// funding is the funding transaction.
 	funding *btcwire.MsgTx
+
+	// Crash tests: alice's store is fi until it crashes; forced records
+	// that the scenario asked for a force close; restarts counts the
+	// restarts; start is the height alice's monitor was registered at.
+	fi       *store.FaultInjector
+	forced   bool
+	restarts int
+	start    uint32
 }
 
 type hopts struct {
@@ -134,6 +142,9 @@ type hopts struct {
 	noBobMon bool
 	aliceSt  store.Store
 	seed     byte
+	// fault, when set, puts alice's store behind a FaultInjector that
+	// fault configures.
+	fault func(*store.FaultInjector)
 }
 
 func testPolicy() Policy {
@@ -236,9 +247,19 @@ func newHarness(t testing.TB, o hopts) *harness {
 	if st == nil {
 		st = store.NewMemory()
 	}
+	if o.fault != nil {
+		h.fi = store.NewFaultInjector(st)
+		o.fault(h.fi)
+		st = h.fi
+		h.a.tolerate = true
+	}
+	h.start = ch.Height()
 	h.a.mon = h.newMonitor(h.a, st, ModeFull)
 	h.a.store = st
-	h.a.proxy = &proxy{l: h.a.mon}
+	h.a.proxy = &proxy{}
+	if h.a.mon != nil {
+		h.a.proxy.set(h.a.mon)
+	}
 	ch.AddListener(h.a.proxy)
 	if !o.noBobMon {
 		h.b.store = store.NewMemory()
@@ -258,6 +279,9 @@ func (h *harness) newMonitor(n *tnode, st store.Store, mode Mode) *Monitor {
 	h.t.Helper()
 	m, err := New(h.ctx, h.monConfig(n, st, mode), n.params)
 	if err != nil {
+		if h.fi != nil && errors.Is(err, store.ErrCrashed) {
+			return nil // restarted by recover
+		}
 		h.t.Fatalf("%s: monitor: %v", n.name, err)
 	}
 	return m
@@ -361,6 +385,7 @@ func (h *harness) add(n *tnode, amount wire.MilliSatoshi, expiry uint32) (uint64
 	h.apply(n, acts)
 	h.sign(n)
 	h.settle()
+	h.recover()
 	return id, pre
 }
 
@@ -381,6 +406,7 @@ func (h *harness) fulfill(n *tnode, id uint64, pre htlc.Preimage, commit bool) {
 		h.sign(n)
 		h.settle()
 	}
+	h.recover()
 }
 
 func (h *harness) failHTLC(n *tnode, id uint64) {
@@ -392,28 +418,105 @@ func (h *harness) failHTLC(n *tnode, id uint64) {
 	h.apply(n, acts)
 	h.sign(n)
 	h.settle()
+	h.recover()
 }
 
-// mine mines n blocks from the mempool.
+// mine mines n blocks from the mempool, one at a time.
 func (h *harness) mine(n int) {
 	h.t.Helper()
-	if _, err := h.ch.Mine(h.ctx, n); err != nil {
-		h.t.Fatalf("mine: %v", err)
+	for i := 0; i < n; i++ {
+		_, err := h.ch.Mine(h.ctx, 1)
+		h.chainErr("mine", err)
 	}
 }
 
 func (h *harness) mineEmpty(n int) {
 	h.t.Helper()
-	if _, err := h.ch.MineEmpty(h.ctx, n); err != nil {
-		h.t.Fatalf("mine empty: %v", err)
+	for i := 0; i < n; i++ {
+		_, err := h.ch.MineEmpty(h.ctx, 1)
+		h.chainErr("mine empty", err)
 	}
 }
 
 func (h *harness) mineTx(txs ...*btcwire.MsgTx) {
 	h.t.Helper()
-	if _, err := h.ch.MineTx(h.ctx, txs...); err != nil {
-		h.t.Fatalf("mine tx: %v", err)
+	_, err := h.ch.MineTx(h.ctx, txs...)
+	h.chainErr("mine tx", err)
+}
+
+// chainErr fails the test on a mining error, except a consumer's
+// simulated crash, after which it restarts alice's monitor.
+func (h *harness) chainErr(what string, err error) {
+	h.t.Helper()
+	if err != nil && !(h.fi != nil && errors.Is(err, store.ErrCrashed)) {
+		h.t.Fatalf("%s: %v", what, err)
 	}
+	h.recover()
+}
+
+// forceClose asks n's monitor to force-close, as a host would again after
+// a restart if the call failed.
+func (h *harness) forceClose(n *tnode) {
+	h.t.Helper()
+	if n == h.a {
+		h.forced = true
+	}
+	if err := n.mon.ForceClose(h.ctx); err != nil && !(n == h.a && h.fi != nil && errors.Is(err, store.ErrCrashed)) {
+		h.t.Fatalf("%s: force close: %v", n.name, err)
+	}
+	h.recover()
+}
+
+// recover restarts alice's monitor after its store crashed: it opens what
+// was durable (registering again if even that was lost), applies every
+// monitor update of alice's again (updates are idempotent), repeats the
+// force close if one was asked, and replays the blocks from SyncedTo on.
+// Later writes go to the store directly.
+func (h *harness) recover() {
+	h.t.Helper()
+	if h.fi == nil || !h.fi.Crashed() {
+		return
+	}
+	a := h.a
+	st := h.fi.Inner()
+	h.fi = nil
+	a.tolerate, a.applyErr = false, nil
+	h.restarts++
+	cfg := h.monConfig(a, st, ModeFull)
+	mon, err := Open(h.ctx, cfg, wire.NewChannelID(a.params.FundingOutpoint))
+	if errors.Is(err, ErrNotRegistered) {
+		mon, err = New(h.ctx, cfg, a.params)
+	}
+	if err != nil {
+		h.t.Fatalf("restart: %v", err)
+	}
+	if err := mon.Apply(h.ctx, a.updates...); err != nil {
+		h.t.Fatalf("restart: replaying updates: %v", err)
+	}
+	if h.forced {
+		if err := mon.ForceClose(h.ctx); err != nil {
+			h.t.Fatalf("restart: force close: %v", err)
+		}
+	}
+	from := h.start + 1
+	if height, _, ok := mon.SyncedTo(); ok {
+		from = height + 1
+	}
+	for height := from; height <= h.ch.Height(); height++ {
+		blk, ok := h.ch.Block(height)
+		if !ok {
+			h.t.Fatalf("no block %d", height)
+		}
+		b := &chain.Block{Header: blk.Header, Height: height}
+		for i, tx := range blk.Transactions {
+			b.Txs = append(b.Txs, chain.IndexedTx{Index: uint32(i), Tx: tx})
+		}
+		if err := mon.BlockConnected(h.ctx, b); err != nil {
+			h.t.Fatalf("restart: replaying block %d: %v", height, err)
+		}
+	}
+	a.mon, a.store = mon, st
+	a.proxy.set(mon)
 }
 
 // localCommitment returns n's latest commitment and the peer's
