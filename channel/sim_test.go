@@ -427,7 +427,7 @@ func TestSimRandom(t *testing.T) {
 // recover through channel_reestablish with all invariants intact and
 // every HTLC resolved.
 func TestCrashEveryPersistencePoint(t *testing.T) {
-	const steps = 400
+	const steps = 250
 	const seed = 42
 	// Count each side's persistence points in the clean run.
 	counts := [3]int{}
