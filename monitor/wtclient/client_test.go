@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/lnkit/lnkit/monitor/wtclient"
 	"github.com/lnkit/lnkit/script"
+	"github.com/lnkit/lnkit/script/scripttest"
 	"github.com/lnkit/lnkit/store"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -524,5 +528,54 @@ func TestBackupStateErrors(t *testing.T) {
 	}
 	if _, err := wtclient.New(wtclient.Config{Store: store.NewMemory(), Signer: f.alice, SessionKeys: wtclient.NewSeedSessionKeys([32]byte{}), ChainHash: regtestHash, SweepFeeRate: 999}); !errors.Is(err, wtclient.ErrInvalidConfig) {
 		t.Fatal(err)
+	}
+}
+
+// TestBackupFlushCancelled: a tower that accepts the TCP connection and
+// never answers holds Flush only until the context ends.
+func TestBackupFlushCancelled(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	}()
+	f := newFixture(t, script.StaticRemoteKey)
+	c := f.newClient(store.NewMemory())
+	if err := c.AddTower(context.Background(), scripttest.Key("silent tower").PubKey(), ln.Addr().String()); err != nil {
+		t.Fatal(err)
+	}
+	f.feed(context.Background(), c, 0, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = c.Flush(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("flush: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("flush took %v after its deadline", d)
+	}
+	if st := stats(t, c); st.Queued != 1 {
+		t.Fatalf("stats %+v", st)
 	}
 }
