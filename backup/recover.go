@@ -30,8 +30,14 @@ import (
 // myPoint is sent as my_current_per_commitment_point; the peer ignores
 // it, but lnd refuses a message whose point does not parse, so when it is
 // nil this node's payment basepoint (a valid point that reveals nothing)
-// is sent.
-func Reestablish(s *Single, myPoint *btcec.PublicKey) *wire.ChannelReestablish {
+// is sent. It fails (ErrInvalid) for a Single that does not validate.
+func Reestablish(s *Single, myPoint *btcec.PublicKey) (*wire.ChannelReestablish, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: nil backup", ErrInvalid)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
 	if myPoint == nil {
 		myPoint = s.Local.Payment
 	}
@@ -40,15 +46,20 @@ func Reestablish(s *Single, myPoint *btcec.PublicKey) *wire.ChannelReestablish {
 		NextCommitmentNumber:        0,
 		NextRevocationNumber:        0,
 		MyCurrentPerCommitmentPoint: wire.NewPoint(myPoint),
-	}
+	}, nil
 }
 
 // ForceCloseRequest returns an error message for the channel: a peer that
 // did not fail the channel on Reestablish (one that does not follow
 // option_data_loss_protect) fails it on receipt (BOLT 1, "The error and
-// warning Messages"), broadcasting its commitment.
-func ForceCloseRequest(s *Single) *wire.Error {
-	return &wire.Error{ChannelID: s.ChannelID(), Data: []byte("lost channel state, restored from a static backup: please force-close")}
+// warning Messages"), broadcasting its commitment. A nil s is refused
+// (ErrInvalid): an error with the zero channel_id would fail every channel
+// with the peer.
+func ForceCloseRequest(s *Single) (*wire.Error, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%w: nil backup", ErrInvalid)
+	}
+	return &wire.Error{ChannelID: s.ChannelID(), Data: []byte("lost channel state, restored from a static backup: please force-close")}, nil
 }
 
 // RemoteCommitment rebuilds, from the backup, what this node needs of the

@@ -290,7 +290,19 @@ func testRecoverFromBackup(t *testing.T, typ script.ChannelType, payments int) {
 	}
 	bobReest := bob.out[0].(*wire.ChannelReestablish)
 	bob.out = nil
-	reest := backup.Reestablish(restored, nil)
+	reest, err := backup.Reestablish(restored, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := backup.Reestablish(nil, nil); !errors.Is(err, backup.ErrInvalid) {
+		t.Fatal(err)
+	}
+	if fc, err := backup.ForceCloseRequest(restored); err != nil || fc.ChannelID != bob.m.ChannelID() {
+		t.Fatalf("force-close request: %v", err)
+	}
+	if _, err := backup.ForceCloseRequest(nil); !errors.Is(err, backup.ErrInvalid) {
+		t.Fatal(err)
+	}
 	raw, err = wire.EncodeMessage(reest)
 	if err != nil {
 		t.Fatal(err)

@@ -605,6 +605,9 @@ func (c *Client) negotiate(ctx context.Context, bt BlobType) (*session, error) {
 			break
 		}
 	}
+	if len(errs) == 0 {
+		return nil, fmt.Errorf("%w: every session key tried was already in use", ErrNoTower)
+	}
 	return nil, fmt.Errorf("%w: %w", ErrNoTower, errors.Join(errs...))
 }
 
