@@ -62,9 +62,10 @@ type Single struct {
 	// ShortChannelID is the channel's short_channel_id (zero when not
 	// yet confirmed or not known).
 	ShortChannelID wire.ShortChannelID
-	// FundingOutpoint and FundingAmount are the funding output.
+	// FundingOutpoint is the funding output.
 	FundingOutpoint btcwire.OutPoint
-	FundingAmount   btcutil.Amount
+	// FundingAmount is the funding output's value.
+	FundingAmount btcutil.Amount
 	// Type is the channel type (option_static_remotekey or
 	// option_anchors: the types whose to_remote output a restored node
 	// can spend without the peer's per-commitment point).
