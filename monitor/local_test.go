@@ -8,6 +8,7 @@ import (
 	"github.com/lnkit/lnkit/channel"
 	"github.com/lnkit/lnkit/htlc"
 	"github.com/lnkit/lnkit/script"
+	"github.com/lnkit/lnkit/wire"
 )
 
 var channelTypes = []script.ChannelType{script.StaticRemoteKey, script.Anchors}
@@ -192,3 +193,61 @@ func checkFeeRate(t testing.TB, tx *btcwire.MsgTx, fee btcutil.Amount, rate uint
 		t.Fatalf("tx %v: fee %v for weight %d, want %v..%v at %d sat/kw", tx.TxHash(), fee, w, lo, hi, rate)
 	}
 }
+
+// TestLocalHTLCTransactionsBatched: under option_anchors the HTLC
+// transactions of alice's commitment that share a locktime go out as one
+// transaction, paid by one wallet coin (her wallet has only one): three
+// HTLC-success transactions at once, two HTLC-timeout transactions with
+// the same cltv_expiry at that height. Every output is swept after
+// to_self_delay, and the HTLC values pass whole to alice.
+func TestLocalHTLCTransactionsBatched(t *testing.T) {
+	h := newHarness(t, hopts{typ: script.Anchors, noBobMon: true})
+	a, b := h.a, h.b
+	base := h.ch.Height()
+	var received, offered []uint64
+	if n := len(h.ch.Mempool()); n != 0 {
+		t.Fatalf("%d transactions in the mempool", n)
+	}
+	var pres []htlc.Preimage
+	for i := 0; i < 3; i++ {
+		id, pre := h.add(b, 100_000_000+wireMsat(i), base+40)
+		received, pres = append(received, id), append(pres, pre)
+	}
+	for i := 0; i < 2; i++ {
+		id, _ := h.add(a, 50_000_000+wireMsat(i), base+20)
+		offered = append(offered, id)
+	}
+	// Fulfilled, the fulfills never sent.
+	for i, id := range received {
+		h.fulfill(a, id, pres[i], false)
+	}
+	c, _ := h.localCommitment(a)
+	h.forceClose(a)
+	h.mineUntilResolved(100, nil)
+	spenders := map[string]int{}
+	var owned btcutil.Amount = c.ToLocal.Value
+	for _, ch := range c.HTLCs {
+		sp := h.spender(opOf(c, &ch.Output))
+		if sp == nil {
+			t.Fatalf("HTLC %v %d unspent", ch.Direction, ch.ID)
+		}
+		spenders[sp.TxHash().String()]++
+		owned += ch.Output.Value
+	}
+	if len(spenders) != 2 {
+		t.Fatalf("%d HTLC transactions for 5 HTLCs in 2 locktimes", len(spenders))
+	}
+	evs := h.events(a)
+	for _, id := range received {
+		expectOutcome(t, evs, htlc.Received, id, Settled)
+	}
+	for _, id := range offered {
+		expectOutcome(t, evs, htlc.Offered, id, Failed)
+	}
+	swept, fees := h.checkSweeps(a)
+	if swept+fees != owned || h.ch.Balance(a.dest) != swept {
+		t.Fatalf("swept %v + %v != %v", swept, fees, owned)
+	}
+}
+
+func wireMsat(i int) wire.MilliSatoshi { return wire.MilliSatoshi(i) * 1_000_000 }

@@ -483,12 +483,13 @@ func (s *step) resolveLocal() {
 		}
 	}
 	present := map[uint64]bool{}
+	var due []htlcDue
+	seen := map[chainhash.Hash]bool{}
 	for i := range c.HTLCs {
 		h := &c.HTLCs[i]
 		op := outpointOf(c, h.Output.Index)
 		s.watch(op, h.Output.PkScript)
 		sp, spent := s.spent[op]
-		group := fmt.Sprintf("ht/%s/%d", c.TxHash, h.Output.Index)
 		if h.Direction == htlc.Offered {
 			present[h.ID] = true
 			if !spent {
@@ -497,7 +498,7 @@ func (s *step) resolveLocal() {
 				// cltv_expiry; the HTLC-timeout transaction's locktime
 				// is cltv_expiry, final in the next block.
 				if s.height >= h.CLTVExpiry {
-					s.plans = append(s.plans, &plan{kind: planHTLCTx, group: group, lc: lc, index: i, deadline: h.CLTVExpiry + s.m.pol.TimeoutDeadline})
+					due = append(due, htlcDue{in: htlcInput{index: i, sig: lc.info.Sigs.HTLCSigs[i]}, deadline: h.CLTVExpiry + s.m.pol.TimeoutDeadline})
 				}
 				continue
 			}
@@ -508,7 +509,10 @@ func (s *step) resolveLocal() {
 				s.learn(htlc.Preimage(pw.Preimage), sp.c)
 				s.settle(h.HTLC, htlc.Preimage(pw.Preimage), sp.c.txid)
 			case pw != nil && pw.Path == script.PathOfferedLocalTimeout:
-				s.ourSecondLevel(c, sp.c)
+				if !seen[sp.c.txid] {
+					seen[sp.c.txid] = true
+					s.ourSecondLevel(c, sp.c)
+				}
 				if s.depth(sp.c) >= s.m.pol.ResolveDepth {
 					s.fail(h.HTLC, sp.c.txid)
 				}
@@ -523,7 +527,7 @@ func (s *step) resolveLocal() {
 			case pre != nil:
 				s.open()
 				// Before cltv_expiry, when the peer can take it back.
-				s.plans = append(s.plans, &plan{kind: planHTLCTx, group: group, lc: lc, index: i, deadline: h.CLTVExpiry})
+				due = append(due, htlcDue{in: htlcInput{index: i, sig: lc.info.Sigs.HTLCSigs[i], preimage: pre}, deadline: h.CLTVExpiry})
 			case s.height < h.CLTVExpiry:
 				s.open()
 			default:
@@ -535,7 +539,10 @@ func (s *step) resolveLocal() {
 		pw := witnessOf(sp)
 		switch {
 		case pw != nil && pw.Path == script.PathReceivedLocalSuccess:
-			s.ourSecondLevel(c, sp.c)
+			if !seen[sp.c.txid] {
+				seen[sp.c.txid] = true
+				s.ourSecondLevel(c, sp.c)
+			}
 			if s.depth(sp.c) >= s.m.pol.ResolveDepth {
 				s.settle(h.HTLC, htlc.Preimage(pw.Preimage), sp.c.txid)
 			}
@@ -547,7 +554,43 @@ func (s *step) resolveLocal() {
 			s.alert(AlertFundsLost, "lost/"+op.String(), "the peer took received HTLC %d of local commitment %d with the revocation key", h.ID, c.Number)
 		}
 	}
+	s.planHTLCTxs(lc, due)
 	s.failMissing(present)
+}
+
+// htlcDue is an HTLC transaction of the local commitment to broadcast.
+type htlcDue struct {
+	in       htlcInput
+	deadline uint32
+}
+
+// planHTLCTxs plans the due HTLC transactions: under option_anchors those
+// with the same locktime go out as one transaction paid by one set of
+// wallet coins (deadline: the earliest of theirs); without anchors each is
+// the transaction the peer signed.
+func (s *step) planHTLCTxs(lc *localCommit, due []htlcDue) {
+	c := lc.c
+	if !c.Type.HasAnchors() {
+		for _, d := range due {
+			s.plans = append(s.plans, &plan{
+				kind: planHTLCTx, group: fmt.Sprintf("ht/%s/%d", c.TxHash, c.HTLCs[d.in.index].Output.Index),
+				lc: lc, htlcs: []htlcInput{d.in}, deadline: d.deadline,
+			})
+		}
+		return
+	}
+	byLock := map[uint32]*plan{}
+	for _, d := range due {
+		lt := c.HTLCs[d.in.index].SecondLevelTx.LockTime
+		pl := byLock[lt]
+		if pl == nil {
+			pl = &plan{kind: planHTLCTx, group: fmt.Sprintf("ht/%s/lt%d", c.TxHash, lt), lc: lc, deadline: d.deadline}
+			byLock[lt] = pl
+			s.plans = append(s.plans, pl)
+		}
+		pl.htlcs = append(pl.htlcs, d.in)
+		pl.deadline = min(pl.deadline, d.deadline)
+	}
 }
 
 // ourSecondLevel sweeps the output of this node's HTLC transaction t

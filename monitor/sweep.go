@@ -13,7 +13,6 @@ import (
 	btcwire "github.com/btcsuite/btcd/wire"
 	"github.com/lnkit/lnkit/chain"
 	"github.com/lnkit/lnkit/channel"
-	"github.com/lnkit/lnkit/htlc"
 	"github.com/lnkit/lnkit/script"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -66,9 +65,9 @@ type plan struct {
 	replaceFee btcutil.Amount
 	// deadline is the height by which it should confirm; 0 for none.
 	deadline uint32
-	// lc and index name an HTLC transaction.
+	// lc and htlcs name the HTLC transactions of a planHTLCTx.
 	lc    *localCommit
-	index int
+	htlcs []htlcInput
 }
 
 // group returns the state of a group for this step (a copy, written at
@@ -212,6 +211,11 @@ func claimsID(claims []channel.Claim) chainhash.Hash {
 	for i := range claims {
 		ops[i] = claims[i].OutPoint
 	}
+	return outpointsID(ops)
+}
+
+// outpointsID identifies a set of outpoints.
+func outpointsID(ops []btcwire.OutPoint) chainhash.Hash {
 	sort.Slice(ops, func(i, j int) bool {
 		if c := bytes.Compare(ops[i].Hash[:], ops[j].Hash[:]); c != 0 {
 			return c < 0
@@ -366,17 +370,11 @@ func (s *step) runSweep(pl *plan) {
 // "MUST contribute sufficient fee").
 func (s *step) runHTLCTx(pl *plan) {
 	m := s.m
-	c, i := pl.lc.c, pl.index
-	h := &c.HTLCs[i]
-	var pre *htlc.Preimage
-	if h.Direction == htlc.Received {
-		if pre = s.preimage(h.PaymentHash); pre == nil {
-			return
-		}
-	}
-	sig := pl.lc.info.Sigs.HTLCSigs[i]
+	c := pl.lc.c
 	if !c.Type.HasAnchors() {
-		tx, err := channel.SignedHTLCTx(s.ctx, m.cfg.Signer, c, i, sig, pre)
+		in := pl.htlcs[0]
+		h := &c.HTLCs[in.index]
+		tx, err := channel.SignedHTLCTx(s.ctx, m.cfg.Signer, c, in.index, in.sig, in.preimage)
 		if err != nil {
 			s.alert(AlertRejected, "build/"+pl.group, "%s: %v", pl.group, err)
 			return
@@ -387,18 +385,27 @@ func (s *step) runHTLCTx(pl *plan) {
 		}
 		return
 	}
+	ops := make([]btcwire.OutPoint, len(pl.htlcs))
+	for k, in := range pl.htlcs {
+		ops[k] = outpointOf(c, c.HTLCs[in.index].Output.Index)
+	}
+	id := outpointsID(ops)
 	g := s.group(pl.group)
-	rate := s.rateFor(pl.deadline, g, true)
+	rate := s.rateFor(pl.deadline, g, g.inputs == id)
 	for attempt := 0; ; attempt++ {
 		w, err := s.walletFunded(pl.group, g, rate, func(f *channel.WalletFunding) (*channel.WalletFundedTx, error) {
-			return channel.BumpHTLCTx(s.ctx, m.cfg.Signer, c, i, sig, pre, f)
+			if len(pl.htlcs) == 1 {
+				in := pl.htlcs[0]
+				return channel.BumpHTLCTx(s.ctx, m.cfg.Signer, c, in.index, in.sig, in.preimage, f)
+			}
+			return bumpHTLCBatch(s.ctx, m.cfg.Signer, c, pl.htlcs, f)
 		})
 		if err != nil {
 			return
 		}
 		err = s.broadcast(pl.group, w.Tx)
 		if err == nil {
-			g.record(s.height, rate, w.Fee, w.Tx.TxHash(), chainhash.Hash{})
+			g.record(s.height, rate, w.Fee, w.Tx.TxHash(), id)
 			return
 		}
 		if !errors.Is(err, chain.ErrFeeTooLow) || attempt == 3 || rate >= m.pol.MaxFeeRate {
