@@ -164,8 +164,18 @@ func (n *Node) dialRecovery(r *recovery) {
 
 // sendRecovery asks the peer to close a channel this node lost (loop).
 func (n *Node) sendRecovery(pc *peerConn, r *recovery) {
-	n.sendTo(pc.id, backup.Reestablish(r.s, nil))
-	n.sendTo(pc.id, backup.ForceCloseRequest(r.s))
+	re, err := backup.Reestablish(r.s, nil)
+	if err != nil {
+		n.log.Error("recovery reestablish", "err", err)
+		return
+	}
+	fc, err := backup.ForceCloseRequest(r.s)
+	if err != nil {
+		n.log.Error("recovery error message", "err", err)
+		return
+	}
+	n.sendTo(pc.id, re)
+	n.sendTo(pc.id, fc)
 }
 
 // loadRecoveries restores the recoveries in progress (before the loop).

@@ -115,6 +115,9 @@ func (n *Node) load(ctx context.Context) error {
 		n.indexChannel(cs)
 		n.restoreClosing(ctx, cs)
 	}
+	if err := n.loadGraph(ctx); err != nil {
+		return err
+	}
 	if err := n.loadRecoveries(ctx); err != nil {
 		return err
 	}

@@ -1,18 +1,212 @@
 package node
 
 import (
+	"context"
+	"errors"
+	"time"
+
 	"github.com/lnkit/lnkit/onion"
+	"github.com/lnkit/lnkit/routing"
 	"github.com/lnkit/lnkit/wire"
 )
 
-// Gossip: the channel graph the node routes with (package routing) and
-// the BOLT 7 messages that build it.
+// Gossip and pathfinding.
+//
+// The node keeps the channel graph (package routing) in its store under
+// "graph/". Gossip from peers (channel_announcement with its four
+// signatures checked, channel_update and node_announcement with theirs) is
+// applied to it; a peer that supports gossip_queries is asked, with
+// gossip_timestamp_filter, for everything it knows and everything new.
+// Funding outputs of announced channels are not checked against the chain
+// (the chain interface pushes blocks and cannot look an output up): such
+// channels carry no capacity, and pathfinding treats their capacity as
+// unknown. Channels whose updates are all older than two weeks are pruned.
+//
+// Payments route over the graph with this node's own channels as the
+// first hops (their live balances), the invoice's route hints, and a
+// mission control that remembers failures and successes.
+
+const graphPrefix = "graph/"
+
+// missionHalfLife is how fast payment results fade from pathfinding.
+const missionHalfLife = time.Hour
+
+func (n *Node) loadGraph(ctx context.Context) error {
+	g, err := routing.OpenGraph(ctx, wire.ChainHash(*n.cfg.Network.GenesisHash), n.st, graphPrefix)
+	if err != nil {
+		return err
+	}
+	n.graph = g
+	n.mission = routing.NewMissionControl(missionHalfLife)
+	return nil
+}
 
 // handleGossip handles a message that names no channel (loop).
-func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {}
+func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
+	now := n.now()
+	switch m := msg.(type) {
+	case *wire.ChannelAnnouncement:
+		if err := m.VerifySignatures(); err != nil {
+			n.log.Debug("bad channel_announcement", "err", err)
+			return
+		}
+		if _, err := n.graph.AddChannel(m, 0, now); err != nil && !errors.Is(err, routing.ErrChannelExists) {
+			n.log.Debug("channel_announcement refused", "err", err)
+		}
+	case *wire.ChannelUpdate:
+		info, ok := n.graph.Channel(m.ShortChannelID)
+		if !ok {
+			return
+		}
+		node := info.Node1
+		if m.Direction() == 1 {
+			node = info.Node2
+		}
+		if err := m.VerifySignature(node); err != nil {
+			n.log.Debug("bad channel_update", "err", err)
+			return
+		}
+		n.graph.ApplyChannelUpdate(m)
+	case *wire.NodeAnnouncement:
+		if err := m.VerifySignature(); err != nil {
+			return
+		}
+		n.graph.ApplyNodeAnnouncement(m)
+	}
+}
+
+// askGossip asks a new peer for its graph (loop).
+func (n *Node) askGossip(pc *peerConn) {
+	if !pc.p.Features().Remote.HasFeature(wire.FeatureGossipQueries) {
+		return
+	}
+	n.sendTo(pc.id, &wire.GossipTimestampFilter{
+		ChainHash:      wire.ChainHash(*n.cfg.Network.GenesisHash),
+		FirstTimestamp: 0, TimestampRange: 0xffffffff,
+	})
+}
+
+// gossipTick flushes and prunes the graph (loop).
+func (n *Node) gossipTick() {
+	if n.graph == nil {
+		return
+	}
+	if n.now().Sub(n.lastGraphFlush) < 5*time.Second {
+		return
+	}
+	n.lastGraphFlush = n.now()
+	n.graph.PruneStale(n.now())
+	if n.graph.Pending() > 0 {
+		if err := n.graph.Flush(n.ctx); err != nil {
+			n.log.Warn("graph flush", "err", err)
+		}
+	}
+}
 
 // graphRoute finds a route over the channel graph (loop); nil when none.
-func (n *Node) graphRoute(p *payment, amt wire.MilliSatoshi, finalCLTV uint32) *route { return nil }
+// With no route for amt it tries smaller parts, down to minPart.
+func (n *Node) graphRoute(p *payment, amt wire.MilliSatoshi, finalCLTV uint32) *route {
+	if n.graph == nil {
+		return nil
+	}
+	var locals []routing.LocalChannel
+	byRef := map[wire.ShortChannelID]*chanState{}
+	for _, cs := range n.channels {
+		if cs.status != chanOpen || !cs.m.Ready() {
+			continue
+		}
+		if _, ok := n.peers[cs.peer]; !ok {
+			continue
+		}
+		ref := n.channelRef(cs)
+		if p.excluded[ref] {
+			continue
+		}
+		byRef[ref] = cs
+		locals = append(locals, routing.LocalChannel{ShortChannelID: ref, Peer: wire.Point(cs.peer), Spendable: cs.m.Spendable(0), HTLCMinimum: 1})
+	}
+	if len(locals) == 0 {
+		return nil
+	}
+	var excluded []wire.ShortChannelID
+	for scid := range p.excluded {
+		excluded = append(excluded, scid)
+	}
+	const minPart = 10_000_000
+	for part := amt; part > 0; part /= 2 {
+		if part < minPart && part < amt {
+			break
+		}
+		r, err := n.graph.FindRoute(n.ctx, &routing.Request{
+			Source: wire.Point(n.id), Target: wire.Point(p.Destination), Amount: part,
+			CurrentHeight: n.height, FinalCLTVDelta: p.finalCLTV + finalCLTVMargin, MaxFee: p.maxFee,
+			LocalChannels: locals, RouteHints: p.hints, ExcludeChannels: excluded,
+			Mission: n.mission, Now: n.now(),
+		})
+		if err != nil || r == nil || len(r.Hops) == 0 {
+			continue
+		}
+		cs := byRef[r.Hops[0].ShortChannelID]
+		if cs == nil {
+			continue
+		}
+		hops := make([]RouteHop, len(r.Hops))
+		for i, h := range r.Hops {
+			hops[i] = RouteHop{Node: [33]byte(h.NodeID), ShortChannelID: h.ShortChannelID}
+			if i == 0 {
+				hops[i].Amount, hops[i].CLTV = r.TotalAmount, r.TotalTimeLock
+			} else {
+				hops[i].Amount, hops[i].CLTV = r.Hops[i-1].AmountToForward, r.Hops[i-1].OutgoingCLTV
+			}
+		}
+		return &route{hops: hops, first: cs, amount: r.Amount()}
+	}
+	return nil
+}
 
-// graphPenalize records a failed route for pathfinding (loop).
-func (n *Node) graphPenalize(r []RouteHop, df *onion.DecryptedFailure) {}
+// routingRoute turns our route record back into package routing's form.
+func routingRoute(src [33]byte, hops []RouteHop) *routing.Route {
+	r := &routing.Route{Source: wire.Point(src)}
+	if len(hops) == 0 {
+		return r
+	}
+	r.TotalAmount, r.TotalTimeLock = hops[0].Amount, hops[0].CLTV
+	for i, h := range hops {
+		rh := routing.Hop{ShortChannelID: h.ShortChannelID, NodeID: wire.Point(h.Node)}
+		if i+1 < len(hops) {
+			rh.AmountToForward, rh.OutgoingCLTV = hops[i+1].Amount, hops[i+1].CLTV
+			rh.Fee = h.Amount - hops[i+1].Amount
+			rh.CLTVExpiryDelta = uint16(h.CLTV - hops[i+1].CLTV)
+		} else {
+			rh.AmountToForward, rh.OutgoingCLTV = h.Amount, h.CLTV
+		}
+		r.Hops = append(r.Hops, rh)
+		r.TotalFees += rh.Fee
+	}
+	return r
+}
+
+// graphPenalize records a failed route for pathfinding (loop). The
+// failing hop's position in df is counted from the first hop after the
+// payer; mission control counts the payer as 0.
+func (n *Node) graphPenalize(r []RouteHop, df *onion.DecryptedFailure) {
+	if n.mission == nil {
+		return
+	}
+	f := routing.Failure{ErringNode: df.SourceIndex + 1, Code: uint16(df.Code)}
+	if df.Message != nil && len(df.Message.ChannelUpdate) > 0 {
+		if u, err := df.Message.DecodeChannelUpdate(); err == nil && df.SourceIndex < len(r) {
+			if u.VerifySignature(wire.Point(r[df.SourceIndex].Node)) == nil {
+				f.Update = u
+			}
+		}
+	}
+	n.mission.ReportFailure(n.now(), routingRoute(n.id, r), f, n.graph)
+}
+
+// graphSuccess records a successful route (loop).
+func (n *Node) graphSuccess(r []RouteHop) {
+	if n.mission != nil {
+		n.mission.ReportSuccess(n.now(), routingRoute(n.id, r))
+	}
+}

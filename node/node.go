@@ -13,6 +13,7 @@ import (
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/lnkit/lnkit/channel"
 	"github.com/lnkit/lnkit/onion"
+	"github.com/lnkit/lnkit/routing"
 	"github.com/lnkit/lnkit/store"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -69,7 +70,10 @@ type Node struct {
 	toSign map[*chanState]bool
 	onion  *onion.Processor
 	// feeRate is the last fee estimate for 6 blocks.
-	feeRate wire.SatPerKWeight
+	feeRate        wire.SatPerKWeight
+	graph          *routing.Graph
+	mission        *routing.MissionControl
+	lastGraphFlush time.Time
 	// pendingMonitor holds monitor updates of a channel being opened,
 	// until the channel is registered.
 	pendingMonitor []*channel.MonitorUpdate
@@ -335,6 +339,7 @@ func (n *Node) resume() {
 func (n *Node) tick() {
 	n.pays.tick()
 	n.invs.tick()
+	n.gossipTick()
 }
 
 // Info describes the node.

@@ -408,6 +408,7 @@ func (ps *payments) settled(cs *chanState, ev *channel.HTLCSettled) {
 		return
 	}
 	a.done, a.settled = true, true
+	n.graphSuccess(a.route)
 	p.Preimage = ev.Preimage
 	p.Fee += a.route[0].Amount - a.amount
 	p.Route = append(p.Route, a.route)

@@ -205,6 +205,7 @@ func (n *Node) addPeer(p *peer.Peer, addr string) {
 			n.execute(cs, cs.m.Reconnected())
 		}
 	}
+	n.askGossip(pc)
 	for _, r := range n.recovering {
 		if peerKey(r.s) == pc.id && !r.swept {
 			n.sendRecovery(pc, r)
