@@ -1,0 +1,48 @@
+package wtclient_test
+
+import (
+	"bytes"
+	"crypto/rand"
+	"testing"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/lnkit/lnkit/monitor/wtclient"
+	"golang.org/x/crypto/chacha20poly1305"
+)
+
+// A tower decrypts a kit for every hint that matches; a client encrypts
+// one per revoked state. Their floor is one XChaCha20-Poly1305 seal or
+// open of 274 bytes , which the benchmarks below
+// add a key derivation (two SHA-256) and the plaintext encoding to.
+func BenchmarkEncryptJusticeKit(b *testing.B) {
+	txid := chainhash.HashH([]byte("bench"))
+	kit := &wtclient.JusticeKit{SweepScript: make([]byte, 22), CSVDelay: 144}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := kit.Encrypt(wtclient.NewBreachKey(&txid), rand.Reader); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecryptJusticeKit(b *testing.B) {
+	txid := chainhash.HashH([]byte("bench"))
+	kit := &wtclient.JusticeKit{SweepScript: make([]byte, 22), CSVDelay: 144}
+	blob, _ := kit.Encrypt(wtclient.NewBreachKey(&txid), rand.Reader)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := wtclient.DecryptJusticeKit(wtclient.NewBreachKey(&txid), blob); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeStateUpdate(b *testing.B) {
+	msg, _ := wtclient.EncodeMessage(&wtclient.StateUpdate{SeqNum: 7, EncryptedBlob: bytes.Repeat([]byte{1}, wtclient.EncryptedBlobSize)})
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := wtclient.DecodeMessage(msg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
