@@ -106,6 +106,10 @@ type Policy struct {
 	// on a keysend payment, whose payer cannot know this node's invoice
 	// delta (default 40, what keysend payers such as lnd use).
 	KeysendMinFinalCLTVDelta uint16
+	// FundingTimeout is how long a channel establishment may wait for the
+	// peer before it is abandoned (default 60 s): nothing stays
+	// half-open, and the wallet's inputs are released.
+	FundingTimeout time.Duration
 	// InvoiceExpiry is the default invoice expiry (default 1 hour).
 	InvoiceExpiry time.Duration
 	// MPPTimeout is how long the parts of a multi-part payment are held
@@ -172,6 +176,9 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.KeysendMinFinalCLTVDelta == 0 {
 		p.KeysendMinFinalCLTVDelta = 40
+	}
+	if p.FundingTimeout == 0 {
+		p.FundingTimeout = 60 * time.Second
 	}
 	if p.InvoiceExpiry == 0 {
 		p.InvoiceExpiry = DefaultInvoiceExpiry

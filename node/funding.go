@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
@@ -41,6 +42,7 @@ type opening struct {
 	keyIndex uint32
 	pkt      *psbt.Packet
 	done     chan openResult
+	started  time.Time
 }
 
 type openResult struct {
@@ -94,7 +96,7 @@ func (n *Node) OpenChannel(ctx context.Context, req OpenChannelRequest) (wire.Ch
 		if !ok {
 			return ErrUnknownPeer
 		}
-		op := &opening{peer: id, outbound: true, amount: req.Amount, done: done}
+		op := &opening{peer: id, outbound: true, amount: req.Amount, done: done, started: n.now()}
 		cfg := n.fundingConfig(pc, op)
 		f, acts, err := channel.NewOutboundFunding(cfg, channel.OpenRequest{
 			FundingAmount: req.Amount, PushAmount: req.Push, FeeRate: commitRate, FundingFeeRate: fundRate,
@@ -171,7 +173,7 @@ func (n *Node) newAlias() wire.ShortChannelID {
 
 // handleOpenChannel answers a peer's open_channel (loop).
 func (n *Node) handleOpenChannel(pc *peerConn, m *wire.OpenChannel) {
-	op := &opening{peer: pc.id, amount: m.FundingAmount}
+	op := &opening{peer: pc.id, amount: m.FundingAmount, started: n.now()}
 	cfg := n.fundingConfig(pc, op)
 	f, acts, err := channel.NewInboundFunding(cfg, m, n.feeEstimate())
 	op.tempID = m.TemporaryChannelID
@@ -392,6 +394,16 @@ func (n *Node) finishOpening(op *opening, err error) {
 		select {
 		case op.done <- openResult{err: fmt.Errorf("node: channel establishment failed: %w", err)}:
 		default:
+		}
+	}
+}
+
+// fundingTick abandons establishments the peer left hanging (loop).
+func (n *Node) fundingTick() {
+	for id, op := range n.byTemp {
+		if n.now().Sub(op.started) > n.cfg.Policy.FundingTimeout {
+			n.abandonOpening(op, fmt.Errorf("the peer did not answer within %v", n.cfg.Policy.FundingTimeout))
+			delete(n.byTemp, id)
 		}
 	}
 }

@@ -340,6 +340,7 @@ func (n *Node) tick() {
 	n.pays.tick()
 	n.invs.tick()
 	n.gossipTick()
+	n.fundingTick()
 }
 
 // Info describes the node.

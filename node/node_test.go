@@ -48,6 +48,8 @@ type testNode struct {
 	dir    string
 	seed   []byte
 	events chan Event
+	// acceptZeroConf makes the node accept zero-conf channels.
+	acceptZeroConf bool
 }
 
 func newTestNet(t testing.TB) *testNet {
@@ -99,7 +101,7 @@ func (tn *testNet) start(tnode *testNode) {
 		Broadcaster: tn.chain, FeeEstimator: tn.chain, Wallet: tnode.wallet, Listener: ln,
 		Alias:   tnode.name,
 		OnEvent: func(e Event) { tnode.events <- e },
-		Policy:  Policy{MinDepth: 3, PaymentTimeout: 20 * time.Second},
+		Policy:  Policy{MinDepth: 3, PaymentTimeout: 20 * time.Second, FundingTimeout: 2 * time.Second, AcceptZeroConf: tnode.acceptZeroConf},
 	})
 	if err != nil {
 		tn.t.Fatal(err)

@@ -41,6 +41,7 @@ func (n *Node) features() wire.FeatureVector {
 		wire.FeatureAnchorsZeroFeeHTLCTx.Optional(),
 		wire.FeatureChannelType.Optional(),
 		wire.FeatureSCIDAlias.Optional(),
+		wire.FeatureZeroConf.Optional(),
 		wire.FeatureShutdownAnySegwit.Optional(),
 	)
 }
