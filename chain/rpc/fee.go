@@ -26,8 +26,9 @@ const (
 //
 // so sat/kw = BTC/kvB × 25,000,000, and 1 sat/vB (0.00001 BTC/kvB) is
 // 250 sat/kw. The BTC amount is first rounded to whole satoshis per kvB
-// (the node's float is a decimal with 8 places); the division by 4 rounds
-// up, so the rate never pays less than the node asked. The result is not
+// (bitcoind's float is a decimal with 8 places; btcd's an unrounded
+// quotient such as 0.0005235602094240838); the division by 4 rounds up, so
+// the rate never pays less than the node asked. The result is not
 // clamped to chain.FeeRateFloor. A negative, NaN or infinite rate, or one
 // above 2^32-1 sat/kw, is an error.
 func FeeRateFromBTCPerKvB(btcPerKvB float64) (wire.SatPerKWeight, error) {
@@ -79,7 +80,7 @@ func (c *Client) EstimateFeeRate(ctx context.Context, confTarget uint32) (wire.S
 			return 0, fmt.Errorf("chain/rpc: estimate fee: %w", err)
 		}
 	}
-	if btcPerKvB <= 0 { // -1: no estimate
+	if btcPerKvB <= 0 { // -1, or btcd's 0 before it has seen fees: no estimate
 		return chain.ClampFeeRate(c.fallback), nil
 	}
 	rate, err := FeeRateFromBTCPerKvB(btcPerKvB)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcjson"
+	"github.com/btcsuite/btcd/btcutil"
 	"github.com/lnkit/lnkit/chain"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -25,9 +26,10 @@ func TestFeeRateFromBTCPerKvB(t *testing.T) {
 		{0.0002, 5000},     // 20 sat/vB
 		{0.00012345, 3087}, // 12345 / 4 = 3086.25 → 3087
 		{0.00020000000000000001, 5000},
-		{0.000199999999, 5000},     // float noise below a whole satoshi rounds to it
-		{1, 25_000_000},            // 1 BTC/kvB = 100,000 sat/vB = 25,000,000 sat/kw
-		{171.79869180, 4294967295}, // the largest rate that fits
+		{0.000199999999, 5000},         // float noise below a whole satoshi rounds to it
+		{0.0005235602094240838, 13089}, // btcd's unrounded quotient: 52356 sat/kvB / 4 = 13089
+		{1, 25_000_000},                // 1 BTC/kvB = 100,000 sat/vB = 25,000,000 sat/kw
+		{171.79869180, 4294967295},     // the largest rate that fits
 	} {
 		got, err := FeeRateFromBTCPerKvB(c.btc)
 		if err != nil || got != c.want {
@@ -77,34 +79,49 @@ func TestEstimateFeeRateFallback(t *testing.T) {
 	}
 }
 
-// TestEstimateFeeRateFromNode: once btcd has seen enough blocks it answers
-// estimatefee with a rate in BTC/kvB (-1 or its minimum when it has no
-// data for the target), and EstimateFeeRate is that rate converted and
-// clamped.
+// TestEstimateFeeRateFromNode: once btcd has seen fee-paying transactions
+// confirm it answers estimatefee with a rate in BTC/kvB, and
+// EstimateFeeRate is that rate converted and clamped; a target beyond
+// btcd's 25 blocks is asked as 25.
 func TestEstimateFeeRateFromNode(t *testing.T) {
-	n := startBtcd(t, newKey(t, 1).addr)
-	n.generate(t, 10)
-	res, err := n.client.call(bg, btcjson.NewEstimateFeeCmd(6))
-	if err != nil {
-		t.Fatalf("estimatefee after 10 blocks: %v", err)
+	miner := newKey(t, 1)
+	n := fundedNode(t, miner, 110)
+	for i := 0; i < 3; i++ {
+		cb, v := n.coinbase(t, uint32(1+i))
+		if err := n.client.Broadcast(bg, spend(t, miner, cb, v, btcutil.Amount(5000*(i+1)), miner.script)); err != nil {
+			t.Fatal(err)
+		}
 	}
-	var btc float64
-	if err := json.Unmarshal(res, &btc); err != nil {
-		t.Fatal(err)
+	n.generate(t, 1)
+	raw := func(target int64) float64 {
+		res, err := n.client.call(bg, btcjson.NewEstimateFeeCmd(target))
+		if err != nil {
+			t.Fatalf("estimatefee %d: %v", target, err)
+		}
+		var btc float64
+		if err := json.Unmarshal(res, &btc); err != nil {
+			t.Fatal(err)
+		}
+		return btc
 	}
-	want := DefaultFallbackFeeRate
-	if btc > 0 {
+	for _, c := range []struct {
+		target uint32
+		asked  int64
+	}{{1, 1}, {6, 6}, {100, 25}} {
+		btc := raw(c.asked)
+		if btc <= 0 {
+			t.Fatalf("estimatefee %d = %v after fee-paying blocks; want a rate", c.asked, btc)
+		}
 		r, err := FeeRateFromBTCPerKvB(btc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want = chain.ClampFeeRate(r)
+		got, err := n.client.EstimateFeeRate(bg, c.target)
+		if err != nil || got != chain.ClampFeeRate(r) || got == DefaultFallbackFeeRate {
+			t.Fatalf("EstimateFeeRate(%d) = %v, %v; btcd says %v BTC/kvB, so want %v", c.target, got, err, btc, chain.ClampFeeRate(r))
+		}
+		t.Logf("estimatefee %d = %v BTC/kvB -> %v", c.asked, btc, got)
 	}
-	got, err := n.client.EstimateFeeRate(bg, 6)
-	if err != nil || got != want {
-		t.Fatalf("EstimateFeeRate = %v, %v; btcd says %v BTC/kvB, so want %v", got, err, btc, want)
-	}
-	t.Logf("btcd estimatefee 6 = %v BTC/kvB -> %v", btc, got)
 	if n.client.Backend() != Btcd {
 		t.Fatalf("detected %v; want btcd", n.client.Backend())
 	}
