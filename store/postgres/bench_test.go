@@ -18,6 +18,12 @@ import (
 // The "Interleaved" sub-benchmark writes one batch to each store in turn,
 // timing each, and reports both rates and their ratio (x-file, Postgres
 // time per batch over File's), which cancels drift of the shared disk.
+//
+// Measured on the development machine (2 shared cores, other test suites
+// running; PostgreSQL 15 on the same virtual disk, over loopback TCP):
+// Postgres 1260 batches/s, File 3760 batches/s; interleaved 1130 against
+// 2467, 2.2 x-file (1.9 to 3.3 across runs; without the warm-up, on a
+// just-created server, the Postgres figure fell as low as 55/s).
 func BenchmarkDurableBatch(b *testing.B) {
 	value := make([]byte, 200)
 	for i := range value {
@@ -39,7 +45,17 @@ func BenchmarkDurableBatch(b *testing.B) {
 		b.Cleanup(func() { f.Close() })
 		return f
 	}
+	// warm writes batches untimed first, so that a new server's first WAL
+	// segments are allocated before the measurement.
+	warm := func(b *testing.B, s store.Store) {
+		for i := 0; i < 300; i++ {
+			if err := s.Write(bg, batch(i)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
 	run := func(b *testing.B, s store.Store) {
+		warm(b, s)
 		b.ReportAllocs()
 		b.ResetTimer()
 		start := time.Now()
@@ -54,6 +70,8 @@ func BenchmarkDurableBatch(b *testing.B) {
 	b.Run("File", func(b *testing.B) { run(b, openFile(b)) })
 	b.Run("Interleaved", func(b *testing.B) {
 		pg, f := mustOpen(b, newNamespace(b)), openFile(b)
+		warm(b, pg)
+		warm(b, f)
 		var tpg, tf time.Duration
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
