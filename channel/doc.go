@@ -58,6 +58,51 @@
 // Scripts, weights and witnesses come from package script, revocation keys
 // from channel/revocation and HTLC transactions from package htlc.
 //
+// # State machine
+//
+// Machine is the BOLT 2 normal-operation state machine of one channel, and
+// Funding (channel establishment) and CoopClose (the closing negotiation)
+// are the ones before and after it. All three are pure cores: each method
+// takes one input and returns the Actions the host must perform, in
+// order, and performs none itself. No clock, no I/O, no goroutine of their
+// own (the signing and verification of a commitment_signed may use the
+// short-lived workers described above, or none with a SerialSigner).
+//
+// Inputs of a Machine: a peer message (ReceiveMessage: update_add_htlc,
+// update_fulfill_htlc, update_fail_htlc, update_fail_malformed_htlc,
+// commitment_signed, revoke_and_ack, update_fee, channel_reestablish,
+// channel_ready, shutdown, stfu, error), a local command (AddHTLC,
+// FulfillHTLC, FailHTLC, FailMalformedHTLC, SignCommitment, UpdateFee,
+// Shutdown, Quiesce, Fail, Disconnected, Reconnected) or the chain
+// (BlockHeight, FundingConfirmed, FundingUnconfirmed).
+//
+// Actions: *Persist (records to write), *MonitorUpdate (what an on-chain
+// watcher needs: every commitment of both sides, every revocation secret,
+// every preimage), *Send, HTLC events (*HTLCLockedIn for an incoming HTLC
+// that is irrevocably committed; *HTLCSettled and *HTLCFailed for the
+// outcome of an offered one, kept until AckResolution so that a crash
+// cannot lose them), *ChannelFailed (broadcast the latest commitment, or,
+// after proven data loss, do not), *Quiescent, *Disconnect.
+//
+// The persistence rule: a *Persist, and a *MonitorUpdate, must be durable
+// before the host performs any later action. The Machine orders its output
+// so that every write comes before every message that depends on it; a
+// host may gather the writes of many steps into one batch as long as it
+// releases nothing before that batch is durable. The records are deltas:
+// a small head record rewritten per step (bounded by the updates pending,
+// not by the channel), one record per HTLC written once, the peer's
+// signatures of the latest commitment, and one 32-byte slot per revoked
+// secret. RestoreMachine rebuilds a channel from them; what the peer sent
+// that no commitment_signed covered is not stored, since BOLT 2 has the
+// peer retransmit it after channel_reestablish.
+//
+// A peer's violation of BOLT 2 fails the channel: the actions send the
+// error BOLT 2 prescribes and end with *ChannelFailed, and the Machine
+// signs nothing afterwards. channel_reestablish retransmits the exact
+// commitment_signed and revoke_and_ack that were lost, in their original
+// order, and detects with option_data_loss_protect a peer that proves this
+// node lost state (ErrDataLoss: never broadcast the local commitment).
+//
 // # Views
 //
 // A State holds balances and HTLCs from this node's point of view. The same
