@@ -8,6 +8,7 @@ import (
 	btcwire "github.com/btcsuite/btcd/wire"
 	"github.com/lnkit/lnkit/channel"
 	"github.com/lnkit/lnkit/htlc"
+	"github.com/lnkit/lnkit/script"
 	"github.com/lnkit/lnkit/store"
 )
 
@@ -355,4 +356,33 @@ func (f *flakyBroadcaster) Broadcast(ctx context.Context, txs ...*btcwire.MsgTx)
 		return errors.New("node unreachable")
 	}
 	return f.inner.Broadcast(ctx, txs...)
+}
+
+// TestUneconomicOutputAbandoned: an HTLC of 400 sat that alice holds the
+// preimage of, untrimmed on bob's commitment (his dust limit is 354),
+// cannot pay for its own claim even at the relay floor. Her monitor
+// reports it as uneconomic, leaves it, and still reports the channel
+// resolved once the rest is swept.
+func TestUneconomicOutputAbandoned(t *testing.T) {
+	h := newHarness(t, hopts{typ: script.Anchors, noBobMon: true})
+	a, b := h.a, h.b
+	base := h.ch.Height()
+	id, pre := h.add(b, 400_000, base+30)
+	h.fulfill(a, id, pre, false)
+	bc, sigs := h.localCommitment(b)
+	out := htlcOutput(t, bc, htlc.Offered, id)
+	h.mineTx(h.signedCommitment(b, bc, sigs))
+	h.mineUntilResolved(50, nil)
+	evs := h.events(a)
+	al := eventsOf[*Alert](evs)
+	if len(al) != 1 || al[0].Kind != AlertUneconomic {
+		t.Fatalf("alerts:%s", describe(evs))
+	}
+	if h.spender(opOf(bc, &out.Output)) != nil {
+		t.Fatal("the uneconomic HTLC was claimed")
+	}
+	swept, fees := h.checkSweeps(a)
+	if swept+fees != bc.ToRemote.Value {
+		t.Fatal("to_remote not swept")
+	}
 }

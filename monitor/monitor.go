@@ -3,6 +3,7 @@ package monitor
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -142,7 +143,7 @@ func New(ctx context.Context, cfg Config, p *channel.Params) (*Monitor, error) {
 	return m, nil
 }
 
-func idHex(id wire.ChannelID) string { return fmt.Sprintf("%x", id[:]) }
+func idHex(id wire.ChannelID) string { return hex.EncodeToString(id[:]) }
 
 func newMonitor(cfg Config, p *channel.Params, dest []byte) *Monitor {
 	id := wire.NewChannelID(p.FundingOutpoint)
@@ -348,13 +349,11 @@ func Channels(ctx context.Context, st store.Store) ([]wire.ChannelID, error) {
 	out := make([]wire.ChannelID, 0, len(keys))
 	for _, k := range keys {
 		var id wire.ChannelID
-		h := k[len(IndexPrefix):]
-		if len(h) != 64 {
+		b, err := hex.DecodeString(k[len(IndexPrefix):])
+		if err != nil || len(b) != len(id) {
 			return nil, corrupt(k, errors.New("not a channel id"))
 		}
-		if _, err := fmt.Sscanf(h, "%x", &id); err != nil {
-			return nil, corrupt(k, err)
-		}
+		copy(id[:], b)
 		out = append(out, id)
 	}
 	return out, nil

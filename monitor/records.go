@@ -148,11 +148,20 @@ func (d *dec) fail(err error) {
 	}
 }
 
-func (d *dec) u8() uint8              { return d.r.U8("field") }
-func (d *dec) u16() uint16            { return d.r.U16("field") }
-func (d *dec) u32() uint32            { return d.r.U32("field") }
-func (d *dec) u64() uint64            { return d.r.U64("field") }
-func (d *dec) bool() bool             { return d.u8() != 0 }
+func (d *dec) u8() uint8   { return d.r.U8("field") }
+func (d *dec) u16() uint16 { return d.r.U16("field") }
+func (d *dec) u32() uint32 { return d.r.U32("field") }
+func (d *dec) u64() uint64 { return d.r.U64("field") }
+func (d *dec) bool() bool {
+	switch d.u8() {
+	case 0:
+		return false
+	case 1:
+		return true
+	}
+	d.fail(errors.New("boolean neither 0 nor 1"))
+	return false
+}
 func (d *dec) amount() btcutil.Amount { return btcutil.Amount(d.u64()) }
 
 func (d *dec) hash() chainhash.Hash {
@@ -206,8 +215,13 @@ func (d *dec) tx() *btcwire.MsgTx {
 		return nil
 	}
 	tx := new(btcwire.MsgTx)
-	if err := tx.Deserialize(bytes.NewReader(b)); err != nil {
+	r := bytes.NewReader(b)
+	if err := tx.Deserialize(r); err != nil {
 		d.fail(err)
+		return nil
+	}
+	if r.Len() != 0 {
+		d.fail(errors.New("trailing bytes after the transaction"))
 		return nil
 	}
 	return tx

@@ -129,7 +129,7 @@ func (s *step) sweep(pl *plan) {
 	}
 	pl.claims = valid
 	if !pl.splittable || len(valid) < 2 {
-		s.plans = append(s.plans, pl)
+		s.addSweep(pl)
 		return
 	}
 	g := s.peekGroup(pl.group)
@@ -141,7 +141,7 @@ func (s *step) sweep(pl *plan) {
 		s.m.log.Info("splitting justice transaction", "group", pl.group, "height", s.height, "deadline", pl.deadline)
 	}
 	if !g.split {
-		s.plans = append(s.plans, pl)
+		s.addSweep(pl)
 		return
 	}
 	// One transaction per output, the largest first; the first outbids
@@ -164,8 +164,19 @@ func (s *step) sweep(pl *plan) {
 		if k == 0 && waiting && s.peekGroup(single.group).rate == 0 {
 			single.replaceFee = g.fee
 		}
-		s.plans = append(s.plans, single)
+		s.addSweep(single)
 	}
+}
+
+// addSweep adds a sweep plan unless its group was abandoned (its claims
+// cannot pay for their own spend): those claims count as resolved, as
+// BOLT 5 lets an output nobody can economically spend be.
+func (s *step) addSweep(pl *plan) {
+	if s.peekGroup(pl.group).abandoned {
+		s.pending -= len(pl.claims)
+		return
+	}
+	s.plans = append(s.plans, pl)
 }
 
 // execute broadcasts the plans.
