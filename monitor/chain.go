@@ -19,10 +19,15 @@ var _ chain.Listener = (*Monitor)(nil)
 // changed, with the new tip and any events, in one batch before it
 // returns.
 //
-// A block at or below the tip that the monitor already processed is a
-// no-op. A block that does not extend the tip (a gap, another parent)
-// gives ErrChainMismatch. A store failure is returned, and the host
-// delivers the block again later.
+// A block below the tip is a no-op. The tip itself delivered again is
+// scanned for transactions the monitor does not have yet: a host that
+// hands in only the transactions matching the Filter registrations
+// delivers the block again after the monitor registered new outputs
+// during the call (a commitment and a spend of one of its outputs may
+// confirm in the same block), as chain.Confirmer asks of hosts. A block
+// that does not extend the tip (a gap, another parent) gives
+// ErrChainMismatch. A store failure is returned, and the host delivers the
+// block again later.
 func (m *Monitor) BlockConnected(ctx context.Context, b *chain.Block) error {
 	if b == nil {
 		return fmt.Errorf("%w: nil block", ErrChainMismatch)
@@ -30,6 +35,7 @@ func (m *Monitor) BlockConnected(ctx context.Context, b *chain.Block) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	hash := b.Header.BlockHash()
+	again := false
 	if m.tip.set {
 		switch {
 		case b.Height < m.tip.height:
@@ -38,7 +44,7 @@ func (m *Monitor) BlockConnected(ctx context.Context, b *chain.Block) error {
 			if hash != m.tip.hash {
 				return fmt.Errorf("%w: block %d is %v, the monitor's tip at that height is %v", ErrChainMismatch, b.Height, hash, m.tip.hash)
 			}
-			return nil
+			again = true
 		case b.Height != m.tip.height+1:
 			return fmt.Errorf("%w: block %d after tip %d", ErrChainMismatch, b.Height, m.tip.height)
 		case b.Header.PrevBlock != m.tip.hash:
@@ -65,6 +71,9 @@ func (m *Monitor) BlockConnected(ctx context.Context, b *chain.Block) error {
 		conf = append(conf, c)
 		batch.Put(m.prefix+confKey(c.height, c.txid), c.encode())
 		watched = m.relevantOutputs(ctx, conf)
+	}
+	if again && batch.Len() == 0 {
+		return nil
 	}
 	return m.run(ctx, conf, tip{set: true, height: b.Height, hash: hash}, &batch, true)
 }
