@@ -3,6 +3,7 @@ package monitor
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	btcwire "github.com/btcsuite/btcd/wire"
 	"github.com/lnkit/lnkit/chain"
@@ -163,4 +164,65 @@ func (m *Monitor) relevantOutputs(ctx context.Context, conf []*confTx) map[btcwi
 		}
 	}
 	return set
+}
+
+// run analyses conf at tip t, broadcasts what is due when broadcast is
+// set, and writes the step's changes with extra (the block's records) in
+// one batch; the monitor's memory follows once the batch is durable.
+func (m *Monitor) run(ctx context.Context, conf []*confTx, t tip, extra *store.Batch, broadcast bool) error {
+	s := m.newStep(ctx, conf, t.height)
+	s.analyze()
+	if s.err != nil {
+		return s.err
+	}
+	if broadcast {
+		s.execute()
+	}
+	b := extra
+	if b == nil {
+		b = &store.Batch{}
+	}
+	if t != m.tip {
+		b.Put(m.prefix+keyTip, t.encode())
+	}
+	names := make([]string, 0, len(s.groups))
+	for name := range s.groups {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		b.Put(m.prefix+keyGroup+name, s.groups[name].encode())
+	}
+	if s.metaChanged {
+		b.Put(m.prefix+keyMeta, s.meta.encode())
+	}
+	for h, p := range s.learned {
+		b.Put(m.prefix+preimageKey(h), p[:])
+	}
+	seq := m.writeEvents(b, s.events)
+	if err := m.cfg.Store.Write(ctx, b); err != nil {
+		return fmt.Errorf("monitor: writing block %d: %w", t.height, err)
+	}
+	m.conf, m.tip, m.seq = conf, t, seq
+	for name, g := range s.groups {
+		m.groups[name] = g
+	}
+	if s.metaChanged {
+		m.meta = s.meta
+		m.gen++
+	}
+	for h, p := range s.learned {
+		pre := p
+		m.preimages[h] = &pre
+	}
+	for _, pe := range s.events {
+		m.emitted[pe.id] = true
+	}
+	m.register(s.watched)
+	if m.cfg.OnEvent != nil {
+		for _, pe := range s.events {
+			m.cfg.OnEvent(pe.ev)
+		}
+	}
+	return nil
 }

@@ -97,16 +97,27 @@ type Policy struct {
 
 // Policy defaults.
 const (
-	DefaultResolveDepth     = 6
+	// DefaultResolveDepth is Policy.ResolveDepth's default.
+	DefaultResolveDepth = 6
+	// DefaultIrrevocableDepth is Policy.IrrevocableDepth's default, the
+	// 100 blocks of BOLT 5.
 	DefaultIrrevocableDepth = 100
-	DefaultOfferedGrace     = 2
-	DefaultFulfillDeadline  = 12
-	DefaultTimeoutDeadline  = 12
-	DefaultRelaxedTarget    = 36
-	DefaultBumpWindow       = 6
-	DefaultSecurityDelay    = 18
-
-	DefaultMaxFeeRate      wire.SatPerKWeight = 100_000
+	// DefaultOfferedGrace is Policy.OfferedGrace's default.
+	DefaultOfferedGrace = 2
+	// DefaultFulfillDeadline is Policy.FulfillDeadline's default.
+	DefaultFulfillDeadline = 12
+	// DefaultTimeoutDeadline is Policy.TimeoutDeadline's default.
+	DefaultTimeoutDeadline = 12
+	// DefaultRelaxedTarget is Policy.RelaxedTarget's default.
+	DefaultRelaxedTarget = 36
+	// DefaultBumpWindow is Policy.BumpWindow's default.
+	DefaultBumpWindow = 6
+	// DefaultSecurityDelay is Policy.SecurityDelay's default, the 18
+	// blocks BOLT 5 recommends.
+	DefaultSecurityDelay = 18
+	// DefaultMaxFeeRate is Policy.MaxFeeRate's default.
+	DefaultMaxFeeRate wire.SatPerKWeight = 100_000
+	// DefaultFallbackFeeRate is Policy.FallbackFeeRate's default.
 	DefaultFallbackFeeRate wire.SatPerKWeight = 5000
 )
 

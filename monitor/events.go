@@ -70,12 +70,15 @@ func (k CloseKind) String() string {
 // ChannelClosed reports the transaction that spent the funding output,
 // once it is confirmed.
 type ChannelClosed struct {
-	Seq       uint64
+	// Seq is the event's sequence number (see AckEvent).
+	Seq uint64
+	// ChannelID names the channel.
 	ChannelID wire.ChannelID
 	// Kind is what the transaction is.
 	Kind CloseKind
-	// Txid and Height are the transaction and its block.
-	Txid   chainhash.Hash
+	// Txid is the transaction.
+	Txid chainhash.Hash
+	// Height is the height of its block.
 	Height uint32
 	// CommitmentNumber is the commitment's number (all kinds but
 	// CloseCooperative).
@@ -88,9 +91,12 @@ type ChannelClosed struct {
 // of a revoked commitment used it. The host settles the incoming HTLC it
 // forwarded with it.
 type PreimageLearned struct {
-	Seq       uint64
+	// Seq is the event's sequence number (see AckEvent).
+	Seq uint64
+	// ChannelID names the channel.
 	ChannelID wire.ChannelID
-	Preimage  htlc.Preimage
+	// Preimage is the payment preimage.
+	Preimage htlc.Preimage
 	// Txid is the transaction whose witness revealed it.
 	Txid chainhash.Hash
 }
@@ -125,11 +131,14 @@ func (o Outcome) String() string {
 // commitment, once that commitment is ResolveDepth deep. For an HTLC the
 // peer offered, it reports which way its output went, at ResolveDepth.
 type HTLCResolved struct {
-	Seq       uint64
+	// Seq is the event's sequence number (see AckEvent).
+	Seq uint64
+	// ChannelID names the channel.
 	ChannelID wire.ChannelID
 	// HTLC is the HTLC; its Direction is from this node's point of view
 	// (htlc.Offered: this node offered it).
-	HTLC    htlc.HTLC
+	HTLC htlc.HTLC
+	// Outcome is Settled or Failed.
 	Outcome Outcome
 	// Preimage is set for Settled.
 	Preimage *htlc.Preimage
@@ -141,20 +150,29 @@ type HTLCResolved struct {
 // FundsSwept reports a claim transaction of this node confirmed
 // ResolveDepth deep: Amount reached the sweep script, Fee went to miners.
 type FundsSwept struct {
-	Seq       uint64
+	// Seq is the event's sequence number (see AckEvent).
+	Seq uint64
+	// ChannelID names the channel.
 	ChannelID wire.ChannelID
-	Txid      chainhash.Hash
-	Height    uint32
-	Amount    btcutil.Amount
-	Fee       btcutil.Amount
+	// Txid is the sweep transaction.
+	Txid chainhash.Hash
+	// Height is the height of its block.
+	Height uint32
+	// Amount is what the sweep paid to the sweep script.
+	Amount btcutil.Amount
+	// Fee is the sweep's inputs minus its outputs.
+	Fee btcutil.Amount
 }
 
 // ClaimsResolved reports that every output of the channel is irrevocably
 // resolved (IrrevocableDepth deep): the host may Forget the monitor.
 type ClaimsResolved struct {
-	Seq       uint64
+	// Seq is the event's sequence number (see AckEvent).
+	Seq uint64
+	// ChannelID names the channel.
 	ChannelID wire.ChannelID
-	Height    uint32
+	// Height is the tip when it was reported.
+	Height uint32
 }
 
 // AlertKind classifies an Alert.
@@ -198,9 +216,12 @@ func (k AlertKind) String() string {
 
 // Alert reports a condition the operator should see.
 type Alert struct {
-	Seq       uint64
+	// Seq is the event's sequence number (see AckEvent).
+	Seq uint64
+	// ChannelID names the channel.
 	ChannelID wire.ChannelID
-	Kind      AlertKind
+	// Kind classifies the alert.
+	Kind AlertKind
 	// Detail says what happened.
 	Detail string
 }
