@@ -231,6 +231,8 @@ type pairOpts struct {
 	// reestablishFirst starts the channel disconnected, so that the first
 	// exchange is channel_reestablish.
 	reestablishFirst bool
+	// viaFunding opens the channel with two Funding negotiations.
+	viaFunding bool
 }
 
 func defaultConstraints(funding btcutil.Amount) Constraints {
@@ -257,6 +259,16 @@ func newSimPair(t testing.TB, o pairOpts) *simPair {
 	}
 	if o.constraints == (Constraints{}) {
 		o.constraints = defaultConstraints(o.funding)
+	}
+	if o.viaFunding {
+		sp := &simPair{t: t, preimages: map[htlc.PaymentHash]htlc.Preimage{}, funding: o.funding, typ: o.typ, ctx: context.Background()}
+		mkNode := func(name string) *simNode {
+			return &simNode{name: name, kv: newMemKV(), t: t,
+				monPreimages: map[htlc.PaymentHash]htlc.Preimage{}, monSecrets: map[uint64]revocation.Secret{}}
+		}
+		sp.a, sp.b = mkNode("alice"), mkNode("bob")
+		openByFunding(t, sp, o)
+		return sp
 	}
 	aSig := NewMemorySigner(secretsFor("alice"))
 	bSig := NewMemorySigner(secretsFor("bob"))

@@ -333,6 +333,8 @@ type simOpts struct {
 	crashAt       int
 	crashDurable  bool
 	noRandomCrash bool
+	// viaFunding opens with Funding; closeAtEnd closes with CoopClose.
+	viaFunding, closeAtEnd bool
 }
 
 func runSim(t *testing.T, seed int64, steps int, typ script.ChannelType) map[string]int {
@@ -341,7 +343,7 @@ func runSim(t *testing.T, seed int64, steps int, typ script.ChannelType) map[str
 
 func runSimOpts(t *testing.T, seed int64, steps int, typ script.ChannelType, o simOpts) map[string]int {
 	r := newRand(t, seed)
-	sp := newSimPair(t, pairOpts{typ: typ, push: 4_000_000_000, constraints: Constraints{
+	sp := newSimPair(t, pairOpts{typ: typ, push: 4_000_000_000, viaFunding: o.viaFunding, constraints: Constraints{
 		MaxHTLCValueInFlight: 5_000_000_000, ChannelReserve: 100_000, HTLCMinimum: 1, MaxAcceptedHTLCs: 8,
 	}})
 	s := &simRun{simPair: sp, r: r, track: map[*simNode]*simTracker{sp.a: newTracker(), sp.b: newTracker()}, stats: map[string]int{}, noRandomCrash: o.noRandomCrash}
@@ -364,6 +366,10 @@ func runSimOpts(t *testing.T, seed int64, steps int, typ script.ChannelType, o s
 	}
 	s.quiesce()
 	s.checkResolved()
+	if o.closeAtEnd {
+		closeCoop(t, sp)
+		s.stats["closed"]++
+	}
 	for _, n := range []*simNode{s.a, s.b} {
 		tr := s.track[n]
 		s.stats["offered"] += len(tr.offered)
