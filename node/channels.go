@@ -11,6 +11,7 @@ import (
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/lnkit/lnkit/chain"
 	"github.com/lnkit/lnkit/channel"
+	"github.com/lnkit/lnkit/monitor"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -45,6 +46,10 @@ type chanState struct {
 	status   chanStatus
 	opener   bool
 	closing  *coopClosing
+	// mon watches the channel on chain; monUpdates are its updates of
+	// the current turn.
+	mon        *monitor.Monitor
+	monUpdates []*channel.MonitorUpdate
 	// closeTx is the transaction that closed the channel, once known.
 	closeTx string
 }
@@ -111,6 +116,9 @@ func (n *Node) load(ctx context.Context) error {
 		}
 		cs.m = m
 		cs.opener = m.Params().Opener == channel.Local
+		if err := n.openMonitor(ctx, cs); err != nil {
+			return err
+		}
 		n.channels[cs.id] = cs
 		n.indexChannel(cs)
 		n.restoreClosing(ctx, cs)
@@ -228,6 +236,14 @@ func (n *Node) onChannelFailed(cs *chanState, ev *channel.ChannelFailed) {
 	}
 	cs.status = chanForceClosed
 	n.saveChan(cs)
+	if cs.mon != nil {
+		// The monitor broadcasts the commitment (and bumps it), or,
+		// after data loss, never does and waits for the peer's.
+		if err := cs.mon.HandleChannelFailed(n.ctx, ev); err != nil {
+			n.log.Error("monitor force close", "channel", cs.id, "err", err)
+		}
+		return
+	}
 	if ev.Broadcast {
 		n.forceClose(cs)
 	}

@@ -298,6 +298,7 @@ func (n *Node) channelOpened(op *opening, a *channel.ChannelOpened) {
 	n.channels[cs.id] = cs
 	n.saveChan(cs)
 	n.indexChannel(cs)
+	n.registerMonitor(cs)
 	for _, u := range n.pendingMonitor {
 		if u.ChannelID == cs.id {
 			n.monitorUpdate(cs, u)

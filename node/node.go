@@ -74,6 +74,9 @@ type Node struct {
 	graph          *routing.Graph
 	mission        *routing.MissionControl
 	lastGraphFlush time.Time
+	monDirty       map[*chanState]bool
+	monPrepared    []preparedUpdate
+	monEvents      []monEvent
 	// pendingMonitor holds monitor updates of a channel being opened,
 	// until the channel is registered.
 	pendingMonitor []*channel.MonitorUpdate
@@ -106,6 +109,7 @@ func New(cfg Config) (*Node, error) {
 		byTemp:     map[wire.ChannelID]*opening{},
 		byAlias:    map[uint64]*chanState{},
 		toSign:     map[*chanState]bool{},
+		monDirty:   map[*chanState]bool{},
 		recovering: map[wire.ChannelID]*recovery{},
 	}
 	if n.log == nil {
@@ -283,6 +287,7 @@ func (n *Node) loop() {
 func (n *Node) commit() {
 	for round := 0; ; round++ {
 		n.signPending()
+		n.prepareMonitors()
 		if n.batch.Len() > 0 {
 			if err := n.st.Write(n.ctx, &n.batch); err != nil {
 				n.writeFailures++
@@ -304,6 +309,7 @@ func (n *Node) commit() {
 			n.writeFailures = 0
 			n.batch.Reset()
 		}
+		n.commitMonitors()
 		if len(n.released) == 0 {
 			return
 		}
@@ -319,6 +325,7 @@ func (n *Node) commit() {
 // must act on: incoming HTLCs not yet resolved, outcomes of outgoing HTLCs
 // not yet acknowledged (loop).
 func (n *Node) resume() {
+	n.handleMonitorEvents()
 	for _, cs := range n.channels {
 		for _, li := range cs.m.PendingIncoming() {
 			li := li

@@ -446,3 +446,45 @@ func TestNodeBackupRestore(t *testing.T) {
 		t.Fatalf("alice recovered %v", got)
 	}
 }
+
+// TestNodeForceClose force-closes a channel: the monitors sweep bob's
+// balance one block after the commitment confirms, and alice's after her
+// to_self_delay, to their wallets.
+func TestNodeForceClose(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 0)
+	tn.connect(a, b)
+	id := tn.openChannel(a, b, 1_000_000, 0)
+	inv, err := b.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 300_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11}); err != nil {
+		t.Fatal(err)
+	}
+	tn.waitFor("bob paid", func() bool { return b.channel(t, id).Local == 300_000_000 })
+	aBefore, bBefore := a.wallet.Balance(), b.wallet.Balance()
+	txid, err := a.CloseChannel(tn.ctx, id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.waitFor("commitment broadcast", func() bool { return tn.chain.Confirmations(txid) == 0 })
+	mineUntil := func(what string, max int, cond func() bool) {
+		for i := 0; i < max && !cond(); i++ {
+			tn.mine(1)
+			time.Sleep(20 * time.Millisecond)
+		}
+		if !cond() {
+			t.Fatalf("%s: not after %d blocks", what, max)
+		}
+	}
+	mineUntil("bob swept", 10, func() bool { return b.wallet.Balance() > bBefore })
+	if got := b.wallet.Balance() - bBefore; got < 290_000 || got > 300_000 {
+		t.Fatalf("bob swept %v", got)
+	}
+	mineUntil("alice swept", 200, func() bool { return a.wallet.Balance() > aBefore })
+	if got := a.wallet.Balance() - aBefore; got < 680_000 || got > 700_000 {
+		t.Fatalf("alice swept %v", got)
+	}
+}
