@@ -631,3 +631,7 @@ func (m *Machine) Spendable(s Side) wire.MilliSatoshi {
 	}
 	return bal - need
 }
+
+// Connected reports whether the channel is connected and reestablished:
+// messages for it may be sent.
+func (m *Machine) Connected() bool { return m.conn == connUp }

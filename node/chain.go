@@ -47,6 +47,7 @@ func (n *Node) BlockConnected(ctx context.Context, b *chain.Block) error {
 		}
 		n.monitorsBlock(b)
 		n.recoveryBlock(b)
+		n.announceTick()
 		return nil
 	})
 }
@@ -83,6 +84,7 @@ func (n *Node) registerChannel(cs *chanState) {
 // channelBecameReady reports a channel that can carry payments (loop).
 func (n *Node) channelBecameReady(cs *chanState) {
 	n.indexChannel(cs)
+	n.advanceAnnouncement(cs)
 	ev := &ChannelReady{ChannelID: cs.id, Peer: cs.peer}
 	n.afterCommit(func() { n.events.push(ev) })
 }

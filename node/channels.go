@@ -50,6 +50,7 @@ type chanState struct {
 	// the current turn.
 	mon        *monitor.Monitor
 	monUpdates []*channel.MonitorUpdate
+	ann        announceState
 	// closeTx is the transaction that closed the channel, once known.
 	closeTx string
 }
@@ -119,6 +120,7 @@ func (n *Node) load(ctx context.Context) error {
 		if err := n.openMonitor(ctx, cs); err != nil {
 			return err
 		}
+		n.loadAnnounce(ctx, cs)
 		n.channels[cs.id] = cs
 		n.indexChannel(cs)
 		n.restoreClosing(ctx, cs)
@@ -160,15 +162,19 @@ func (n *Node) receive(cs *chanState, msg wire.Message) {
 		n.receiveClosing(cs, msg)
 		return
 	case *wire.AnnouncementSignatures:
-		return // public channel announcement: not yet
+		n.receiveAnnouncementSignatures(cs, msg.(*wire.AnnouncementSignatures))
+		return
 	}
 	acts, err := cs.m.ReceiveMessage(n.ctx, msg)
 	if err != nil {
 		n.log.Warn("channel message refused", "channel", cs.id, "msg", msg.MsgType(), "err", err)
 	}
 	n.execute(cs, acts)
-	if _, ok := msg.(*wire.Shutdown); ok {
+	switch msg.(type) {
+	case *wire.Shutdown:
 		n.maybeStartClose(cs)
+	case *wire.ChannelReestablish, *wire.ChannelReady:
+		n.advanceAnnouncement(cs)
 	}
 }
 

@@ -295,6 +295,9 @@ func (n *Node) fundTransaction(op *opening, need *channel.FundingTxNeeded) {
 // channelOpened registers the new channel (loop).
 func (n *Node) channelOpened(op *opening, a *channel.ChannelOpened) {
 	cs := &chanState{id: a.ChannelID, m: a.Machine, peer: op.peer, keyIndex: op.keyIndex, opener: op.outbound}
+	if a.Result != nil {
+		cs.ann.public = a.Result.Announce
+	}
 	n.channels[cs.id] = cs
 	n.saveChan(cs)
 	n.indexChannel(cs)

@@ -50,8 +50,12 @@ func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
 			n.log.Debug("bad channel_announcement", "err", err)
 			return
 		}
-		if _, err := n.graph.AddChannel(m, 0, now); err != nil && !errors.Is(err, routing.ErrChannelExists) {
+		added, err := n.graph.AddChannel(m, 0, now)
+		if err != nil && !errors.Is(err, routing.ErrChannelExists) {
 			n.log.Debug("channel_announcement refused", "err", err)
+		}
+		if added {
+			n.relay(pc, m)
 		}
 	case *wire.ChannelUpdate:
 		info, ok := n.graph.Channel(m.ShortChannelID)
@@ -66,12 +70,25 @@ func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
 			n.log.Debug("bad channel_update", "err", err)
 			return
 		}
-		n.graph.ApplyChannelUpdate(m)
+		if applied, _ := n.graph.ApplyChannelUpdate(m); applied {
+			n.relay(pc, m)
+		}
 	case *wire.NodeAnnouncement:
 		if err := m.VerifySignature(); err != nil {
 			return
 		}
-		n.graph.ApplyNodeAnnouncement(m)
+		if applied, _ := n.graph.ApplyNodeAnnouncement(m); applied {
+			n.relay(pc, m)
+		}
+	}
+}
+
+// relay passes new gossip on to the other peers (BOLT 7 "Rebroadcasting").
+func (n *Node) relay(from *peerConn, msg wire.Message) {
+	for id := range n.peers {
+		if id != from.id {
+			n.sendTo(id, msg)
+		}
 	}
 }
 

@@ -488,3 +488,40 @@ func TestNodeForceClose(t *testing.T) {
 		t.Fatalf("alice swept %v", got)
 	}
 }
+
+// TestNodeGraphMultiHop announces two public channels (alice-bob,
+// bob-carol) after six confirmations; the gossip reaches alice, who pays
+// carol's invoice without route hints, and sends her a keysend, over the
+// graph through bob.
+func TestNodeGraphMultiHop(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 5_000_000)
+	c := tn.addNode("carol", 0)
+	tn.connect(a, b)
+	tn.connect(b, c)
+	tn.openChannel(a, b, 1_000_000, 0)
+	bc := tn.openChannel(b, c, 1_000_000, 0)
+	tn.mine(6)
+	tn.waitFor("both channels in alice's graph", func() bool {
+		var ok bool
+		a.do(tn.ctx, func() error { ok = a.graph.NumChannels() >= 2; return nil })
+		return ok
+	})
+	inv, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 20_000_000, Description: "over the graph"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11})
+	if err != nil {
+		t.Fatalf("pay over the graph: %v", err)
+	}
+	if len(pay.Route[0]) != 2 || pay.Fee != feeFor(DefaultFeeBase, DefaultFeePPM, 20_000_000) {
+		t.Fatalf("route %+v fee %v", pay.Route, pay.Fee)
+	}
+	ks, err := a.SendKeysend(tn.ctx, KeysendRequest{Destination: c.NodeID(), Amount: 3_000_000})
+	if err != nil || ks.Status != PaymentStatusSucceeded {
+		t.Fatalf("keysend over the graph: %+v %v", ks, err)
+	}
+	tn.waitFor("carol's balance", func() bool { return c.channel(t, bc).Local == 23_000_000 })
+}

@@ -207,6 +207,12 @@ func (n *Node) addPeer(p *peer.Peer, addr string) {
 		}
 	}
 	n.askGossip(pc)
+	for _, cs := range n.channels {
+		if cs.peer == pc.id {
+			cs.ann.sentUpdate, cs.ann.sentSigs = false, false
+			n.advanceAnnouncement(cs)
+		}
+	}
 	for _, r := range n.recovering {
 		if peerKey(r.s) == pc.id && !r.swept {
 			n.sendRecovery(pc, r)
