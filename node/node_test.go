@@ -14,6 +14,8 @@ import (
 	"github.com/btcsuite/btcd/chaincfg"
 	"github.com/lnkit/lnkit/chain"
 	"github.com/lnkit/lnkit/chain/chainsim"
+	"github.com/lnkit/lnkit/invoice"
+	"github.com/lnkit/lnkit/script"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -181,11 +183,22 @@ func (tn *testNode) channel(t testing.TB, id wire.ChannelID) ChannelInfo {
 }
 
 func TestNodeOpenPayKeysendClose(t *testing.T) {
+	for _, typ := range []script.ChannelType{script.Anchors, script.StaticRemoteKey} {
+		t.Run(typ.String(), func(t *testing.T) { testOpenPayKeysendClose(t, typ) })
+	}
+}
+
+func testOpenPayKeysendClose(t *testing.T, typ script.ChannelType) {
 	tn := newTestNet(t)
 	a := tn.addNode("alice", 5_000_000)
 	b := tn.addNode("bob", 0)
 	tn.connect(a, b)
-	id := tn.openChannel(a, b, 1_000_000, 0)
+	id, err := a.OpenChannel(tn.ctx, OpenChannelRequest{Peer: b.NodeID(), Amount: 1_000_000, Type: typ})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.mine(3)
+	tn.waitFor("ready", func() bool { return a.channel(t, id).Ready && b.channel(t, id).Ready })
 
 	inv, err := b.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 50_000_000, Description: "coffee"})
 	if err != nil {
@@ -234,7 +247,8 @@ func TestNodeOpenPayKeysendClose(t *testing.T) {
 	}
 
 	// Cooperative close.
-	txid, err := a.CloseChannel(tn.ctx, id, false)
+	// Cooperative close, started by bob (the non-opener).
+	txid, err := b.CloseChannel(tn.ctx, id, false)
 	if err != nil {
 		t.Fatalf("close: %v", err)
 	}
@@ -243,6 +257,9 @@ func TestNodeOpenPayKeysendClose(t *testing.T) {
 	if tn.chain.Confirmations(txid) != 1 {
 		t.Fatal("closing transaction not mined")
 	}
+	tn.waitFor("both see the channel closed", func() bool {
+		return a.channel(t, id).Status == "closed" && b.channel(t, id).Status == "closed"
+	})
 }
 
 // TestNodeForwardMultiHop pays across alice -> bob -> carol, where carol's
@@ -524,4 +541,53 @@ func TestNodeGraphMultiHop(t *testing.T) {
 		t.Fatalf("keysend over the graph: %+v %v", ks, err)
 	}
 	tn.waitFor("carol's balance", func() bool { return c.channel(t, bc).Local == 23_000_000 })
+}
+
+// TestNodeReceiveRefusals: payments with a wrong payment secret, less
+// than the invoice asks, or an unknown payment hash fail at the payee
+// with incorrect_or_unknown_payment_details, and the invoice stays open.
+func TestNodeReceiveRefusals(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 0)
+	tn.connect(a, b)
+	tn.openChannel(a, b, 1_000_000, 0)
+	inv, err := b.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 10_000_000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	decoded, err := invoice.Decode(inv.Bolt11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay := func(mut func(p *payment)) *Payment {
+		p := &payment{total: 10_000_000, secret: decoded.PaymentSecret, finalCLTV: uint16(decoded.MinFinalCLTVExpiryDelta())}
+		p.PaymentHash = decoded.PaymentHash
+		copy(p.Destination[:], b.NodeID().SerializeCompressed())
+		p.Amount = 10_000_000
+		mut(p)
+		got, err := a.startPayment(tn.ctx, p, nil, 0)
+		if err == nil {
+			t.Fatal("payment succeeded")
+		}
+		return got
+	}
+	for name, mut := range map[string]func(p *payment){
+		"wrong payment secret": func(p *payment) { p.secret[0] ^= 1 },
+		"amount too small":     func(p *payment) { p.total, p.Amount = 9_999_000, 9_999_000 },
+		"unknown hash":         func(p *payment) { p.PaymentHash[0] ^= 1 },
+	} {
+		got := pay(mut)
+		if got.Failure != "incorrect_or_unknown_payment_details" {
+			t.Errorf("%s: failure %q", name, got.Failure)
+		}
+	}
+	invs, _ := b.ListInvoices(tn.ctx)
+	if invs[0].State != InvoiceOpen {
+		t.Fatalf("invoice %v", invs[0].State)
+	}
+	// And the right payment still goes through.
+	if _, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11}); err != nil {
+		t.Fatal(err)
+	}
 }
