@@ -1,6 +1,9 @@
 package fastcrypto
 
-import "crypto/sha256"
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+)
 
 // shortMessage is the longest message HMACKey.Sum hashes from a stack
 // buffer with sha256.Sum256; longer ones are streamed through a SHA-256
@@ -23,15 +26,19 @@ func (k *HMACKey) Init(key []byte) {
 		short = sha256.Sum256(key)
 		key = short[:]
 	}
-	for i := range k.ipad {
-		var b byte
-		if i < len(key) {
-			b = key[i]
-		}
-		k.ipad[i] = b ^ 0x36
-		k.opad[i] = b ^ 0x5c
-	}
+	var padded [sha256.BlockSize]byte
+	copy(padded[:], key)
+	subtle.XORBytes(k.ipad[:], padded[:], ipadBytes[:])
+	subtle.XORBytes(k.opad[:], padded[:], opadBytes[:])
 }
+
+// ipadBytes and opadBytes are RFC 2104's ipad and opad blocks.
+var ipadBytes, opadBytes = func() (i, o [sha256.BlockSize]byte) {
+	for n := range i {
+		i[n], o[n] = 0x36, 0x5c
+	}
+	return i, o
+}()
 
 // Sum sets out = HMAC-SHA256(key, a || b). Messages of up to 128 bytes
 // are hashed from one stack buffer; longer ones through a SHA-256 state
