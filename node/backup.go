@@ -56,35 +56,137 @@ func (n *Node) ExportBackup(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var m backup.Multi
+	var m *backup.Multi
 	err = n.do(ctx, func() error {
-		for _, cs := range n.channels {
-			if cs.status == chanClosed {
-				continue
-			}
-			pub, err := parseNodeID(cs.peer)
-			if err != nil {
-				return err
-			}
-			var addrs []string
-			if a, err := n.st.Get(ctx, keyPeer+hex.EncodeToString(cs.peer[:])); err == nil && len(a) > 0 {
-				addrs = append(addrs, string(a))
-			}
-			s, err := backup.NewSingle(wire.ChainHash(*n.cfg.Network.GenesisHash), pub, addrs, cs.m.Params(), keyInfo(cs.keyIndex))
-			if err != nil {
-				return err
-			}
-			if scid, ok := cs.m.ShortChannelID(); ok {
-				s.ShortChannelID = scid
-			}
-			m.Singles = append(m.Singles, *s)
-		}
-		return nil
+		var err error
+		m, err = n.backupMulti(ctx, nil)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return backup.EncryptMulti(key, &m, n.rand)
+	return backup.EncryptMulti(key, m, n.rand)
+}
+
+// backupMulti is the static backup of the channels that are not closed,
+// only those with peer when peer is set (loop).
+func (n *Node) backupMulti(ctx context.Context, peer *[33]byte) (*backup.Multi, error) {
+	m := &backup.Multi{}
+	for _, cs := range n.channels {
+		if cs.status == chanClosed || peer != nil && cs.peer != *peer {
+			continue
+		}
+		pub, err := parseNodeID(cs.peer)
+		if err != nil {
+			return nil, err
+		}
+		var addrs []string
+		if a, err := n.st.Get(ctx, keyPeer+hex.EncodeToString(cs.peer[:])); err == nil && len(a) > 0 {
+			addrs = append(addrs, string(a))
+		}
+		s, err := backup.NewSingle(wire.ChainHash(*n.cfg.Network.GenesisHash), pub, addrs, cs.m.Params(), keyInfo(cs.keyIndex))
+		if err != nil {
+			return nil, err
+		}
+		if scid, ok := cs.m.ShortChannelID(); ok {
+			s.ShortChannelID = scid
+		}
+		m.Singles = append(m.Singles, *s)
+	}
+	return m, nil
+}
+
+// Peer storage (BOLT 1 peer_storage, option_provide_storage).
+//
+// Each peer that offers storage gets, in peer_storage, the encrypted
+// static backup of this node's channels with it, sent again whenever the
+// set changes and on every connection. When a peer hands it back
+// (peer_storage_retrieval) with channels this node does not have (it lost
+// its store), their recovery starts as with RestoreBackup. This node also
+// keeps one blob for each peer that has a channel with it and returns it
+// on reconnection.
+
+const keyPeerStore = "node/pstore/"
+
+// sendPeerStorage sends pc the backup of its channels (loop).
+func (n *Node) sendPeerStorage(pc *peerConn) {
+	if !pc.p.Features().Remote.HasFeature(wire.FeatureProvideStorage) {
+		return
+	}
+	m, err := n.backupMulti(n.ctx, &pc.id)
+	if err != nil || len(m.Singles) == 0 {
+		return
+	}
+	key, err := backup.DeriveKey(n.cfg.Seed)
+	if err != nil {
+		return
+	}
+	msg, err := backup.PeerStorage(key, m, n.rand)
+	if err != nil {
+		n.log.Warn("peer storage", "err", err)
+		return
+	}
+	n.sendTo(pc.id, msg)
+}
+
+// peerStorageChanged sends the new backup to a channel's peer (loop).
+func (n *Node) peerStorageChanged(peer [33]byte) {
+	if pc, ok := n.peers[peer]; ok {
+		n.sendPeerStorage(pc)
+	}
+}
+
+// handlePeerStorage keeps a peer's blob, for peers this node has a
+// channel with (loop).
+func (n *Node) handlePeerStorage(pc *peerConn, m *wire.PeerStorage) {
+	for _, cs := range n.channels {
+		if cs.peer == pc.id && cs.status != chanClosed {
+			n.batch.Put(keyPeerStore+hex.EncodeToString(pc.id[:]), append([]byte(nil), m.Blob...))
+			return
+		}
+	}
+}
+
+// returnPeerStorage hands a reconnecting peer the blob it stored (loop).
+func (n *Node) returnPeerStorage(pc *peerConn) {
+	blob, err := n.st.Get(n.ctx, keyPeerStore+hex.EncodeToString(pc.id[:]))
+	if err != nil || len(blob) == 0 {
+		return
+	}
+	n.sendTo(pc.id, &wire.PeerStorageRetrieval{Blob: blob})
+}
+
+// handlePeerStorageRetrieval recovers channels this node lost, from the
+// backup its peer kept (loop).
+func (n *Node) handlePeerStorageRetrieval(pc *peerConn, m *wire.PeerStorageRetrieval) {
+	key, err := backup.DeriveKey(n.cfg.Seed)
+	if err != nil {
+		return
+	}
+	multi, err := backup.FromPeerStorage(key, m)
+	if err != nil {
+		n.log.Info("peer_storage_retrieval not ours", "err", err)
+		return
+	}
+	for i := range multi.Singles {
+		s := &multi.Singles[i]
+		if peerKey(s) != pc.id {
+			continue
+		}
+		id := s.ChannelID()
+		if _, ok := n.channels[id]; ok {
+			continue
+		}
+		if _, ok := n.recovering[id]; ok {
+			continue
+		}
+		n.log.Warn("the peer returned a backup of a channel this node does not have: recovering it", "channel", id)
+		if err := n.startRecovery(s); err != nil {
+			n.log.Error("recovery from peer storage", "err", err)
+			continue
+		}
+		n.sendRecovery(pc, n.recovering[id])
+	}
 }
 
 // RestoreBackup starts the recovery of the channels in an encrypted
@@ -108,24 +210,10 @@ func (n *Node) RestoreBackup(ctx context.Context, blob []byte) error {
 			if _, ok := n.channels[id]; ok {
 				continue
 			}
-			ki, err := parseKeyInfo(s.KeyInfo)
-			if err != nil {
+			if err := n.startRecovery(s); err != nil {
 				return err
 			}
-			if err := s.VerifyBasepoints(channel.NewMemorySigner(n.keys.channelSecrets(ki)).Basepoints()); err != nil {
-				return fmt.Errorf("node: backup of channel %v is not this seed's: %w", id, err)
-			}
-			r := &recovery{s: s, keyIndex: ki}
-			n.recovering[id] = r
-			enc, err := s.Encode()
-			if err != nil {
-				return err
-			}
-			n.batch.Put(keyRecover+hex.EncodeToString(id[:]), enc)
-			if ki >= n.nextKey {
-				n.nextKey = ki + 1
-				n.batch.Put(keyNextKey, binary.BigEndian.AppendUint32(nil, n.nextKey))
-			}
+			r := n.recovering[id]
 			dial = append(dial, r)
 			if pc, ok := n.peers[peerKey(s)]; ok {
 				n.sendRecovery(pc, r)
@@ -138,6 +226,29 @@ func (n *Node) RestoreBackup(ctx context.Context, blob []byte) error {
 	}
 	for _, r := range dial {
 		n.dialRecovery(r)
+	}
+	return nil
+}
+
+// startRecovery records a channel to recover (loop).
+func (n *Node) startRecovery(s *backup.Single) error {
+	id := s.ChannelID()
+	ki, err := parseKeyInfo(s.KeyInfo)
+	if err != nil {
+		return err
+	}
+	if err := s.VerifyBasepoints(channel.NewMemorySigner(n.keys.channelSecrets(ki)).Basepoints()); err != nil {
+		return fmt.Errorf("node: backup of channel %v is not this seed's: %w", id, err)
+	}
+	n.recovering[id] = &recovery{s: s, keyIndex: ki}
+	enc, err := s.Encode()
+	if err != nil {
+		return err
+	}
+	n.batch.Put(keyRecover+hex.EncodeToString(id[:]), enc)
+	if ki >= n.nextKey {
+		n.nextKey = ki + 1
+		n.batch.Put(keyNextKey, binary.BigEndian.AppendUint32(nil, n.nextKey))
 	}
 	return nil
 }

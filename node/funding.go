@@ -309,6 +309,7 @@ func (n *Node) channelOpened(op *opening, a *channel.ChannelOpened) {
 	}
 	n.pendingMonitor = nil
 	n.registerChannel(cs)
+	n.peerStorageChanged(cs.peer)
 	delete(n.byTemp, op.tempID)
 	if !op.outbound {
 		n.finishOpening(op, nil)

@@ -591,3 +591,33 @@ func TestNodeReceiveRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNodeBackupPeerStorageRecover: alice loses her store and has no
+// backup file either; bob kept her backup (peer_storage) and returns it
+// when she reconnects, and she recovers her balance from it.
+func TestNodeBackupPeerStorageRecover(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 0)
+	tn.connect(a, b)
+	tn.openChannel(a, b, 1_000_000, 0)
+	walletBefore := a.wallet.Balance()
+	old := a.Node
+	a.Node = nil
+	old.Stop()
+	a.dir = t.TempDir()
+	tn.start(a)
+	tn.waitFor("bob sees alice gone", func() bool {
+		ps, _ := b.ListPeers(tn.ctx)
+		return len(ps) == 0
+	})
+	tn.connect(a, b)
+	tn.waitFor("bob force-closes", func() bool { return len(tn.chain.Mempool()) > 0 })
+	for i := 0; i < 6 && a.wallet.Balance() == walletBefore; i++ {
+		tn.mine(1)
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := a.wallet.Balance() - walletBefore; got < 980_000 || got > 1_000_000 {
+		t.Fatalf("alice recovered %v", got)
+	}
+}

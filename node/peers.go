@@ -43,6 +43,7 @@ func (n *Node) features() wire.FeatureVector {
 		wire.FeatureSCIDAlias.Optional(),
 		wire.FeatureZeroConf.Optional(),
 		wire.FeatureShutdownAnySegwit.Optional(),
+		wire.FeatureProvideStorage.Optional(),
 	)
 }
 
@@ -207,6 +208,8 @@ func (n *Node) addPeer(p *peer.Peer, addr string) {
 		}
 	}
 	n.askGossip(pc)
+	n.returnPeerStorage(pc)
+	n.sendPeerStorage(pc)
 	for _, cs := range n.channels {
 		if cs.peer == pc.id {
 			cs.ann.sentUpdate, cs.ann.sentSigs = false, false
@@ -331,6 +334,12 @@ func (n *Node) handleMessage(pc *peerConn, msg wire.Message) {
 		return
 	case *wire.FundingSigned:
 		n.handleFundingSigned(pc, m)
+		return
+	case *wire.PeerStorage:
+		n.handlePeerStorage(pc, m)
+		return
+	case *wire.PeerStorageRetrieval:
+		n.handlePeerStorageRetrieval(pc, m)
 		return
 	case *wire.Error:
 		if op, ok := n.byTemp[m.ChannelID]; ok && op.peer == pc.id {
