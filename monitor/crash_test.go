@@ -95,9 +95,15 @@ func checkOwned(h *harness, owned, htlcFees btcutil.Amount) {
 // the store at that write (before the batch is durable, and after), and
 // restarting the monitor from what is durable: the updates are applied
 // again and the blocks since SyncedTo replayed. Every claim is still made,
-// every event still reported, every satoshi still swept.
+// every event still reported, every satoshi still swept. A plain go test
+// crashes at every write; under -race at every third.
 func TestCrashEveryPersistencePoint(t *testing.T) {
+	// Every write, both faults; under the race detector (about thirty
+	// times slower here) every third write, and with -short every fifth.
 	stride := 1
+	if raceEnabled {
+		stride = 3
+	}
 	if testing.Short() {
 		stride = 5
 	}

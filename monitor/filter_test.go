@@ -142,3 +142,26 @@ func TestFilteringHostSameBlockSpend(t *testing.T) {
 func channelSignedHTLC(h *harness, c *channel.Commitment, i int, sig wire.Signature, pre *htlc.Preimage) (*btcwire.MsgTx, error) {
 	return channel.SignedHTLCTx(h.ctx, h.b.signer, c, i, sig, pre)
 }
+
+// TestOpenRegistersWatchedOutputs: a monitor reopened after a close
+// registers every output it watches with the Filter at once, before the
+// host replays any block.
+func TestOpenRegistersWatchedOutputs(t *testing.T) {
+	h := newHarness(t, hopts{noBobMon: true})
+	a, b := h.a, h.b
+	base := h.ch.Height()
+	h.add(a, 200_000_000, base+30)
+	bc, sigs := h.localCommitment(b)
+	h.mineTx(h.signedCommitment(b, bc, sigs))
+	host := &filterHost{outs: map[btcwire.OutPoint]bool{}, txids: map[chainhash.Hash]bool{}}
+	cfg := h.monConfig(a, a.store, ModeFull)
+	cfg.Filter = host
+	if _, err := Open(h.ctx, cfg, a.m.ChannelID()); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []*channel.Output{&bc.ToRemote, &bc.HTLCs[0].Output} {
+		if !host.outs[opOf(bc, o)] {
+			t.Fatalf("output %d of the confirmed commitment not registered", o.Index)
+		}
+	}
+}

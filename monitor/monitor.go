@@ -296,6 +296,13 @@ func Open(ctx context.Context, cfg Config, id wire.ChannelID) (*Monitor, error) 
 		m.emitted[k[len(prefix+keyEmitted):]] = true
 	}
 	m.registerFilter()
+	if m.tip.set && cfg.Filter != nil {
+		// A host that filters blocks must know every output watched
+		// before it replays the blocks since SyncedTo.
+		s := m.newStep(ctx, m.conf, m.tip.height)
+		s.analyze()
+		m.register(s.watched)
+	}
 	return m, nil
 }
 

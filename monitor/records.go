@@ -511,6 +511,25 @@ type groupState struct {
 	// by its replacements; change is its change script.
 	wallet []channel.WalletInput
 	change []byte
+
+	// built is the last transaction built, kept in memory only, with the
+	// rate and the inputs it was built for: rebroadcast as it is while
+	// neither changes, so that the signer is not asked again every block.
+	built     []*btcwire.MsgTx
+	builtRate wire.SatPerKWeight
+	builtID   chainhash.Hash
+}
+
+// cached returns the transactions last built for rate and id, if any.
+func (g *groupState) cached(rate wire.SatPerKWeight, id chainhash.Hash) []*btcwire.MsgTx {
+	if g.built != nil && g.builtRate == rate && g.builtID == id {
+		return g.built
+	}
+	return nil
+}
+
+func (g *groupState) keep(rate wire.SatPerKWeight, id chainhash.Hash, txs ...*btcwire.MsgTx) {
+	g.built, g.builtRate, g.builtID = txs, rate, id
 }
 
 func (g *groupState) encode() []byte {

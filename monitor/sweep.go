@@ -351,6 +351,13 @@ func (s *step) runSweep(pl *plan) {
 	}
 	for attempt := 0; ; attempt++ {
 		rate = min(rate, maxRate)
+		if txs := g.cached(rate, id); txs != nil {
+			if s.broadcast(pl.group, txs...) == nil {
+				g.record(s.height, rate, g.fee, txs[0].TxHash(), id)
+				return
+			}
+			g.built = nil
+		}
 		st, err := channel.SweepClaims(s.ctx, m.cfg.Signer, pl.claims, m.dest, rate)
 		if err != nil {
 			s.alert(AlertRejected, "build/"+pl.group, "%s: cannot build the sweep: %v", pl.group, err)
@@ -359,6 +366,7 @@ func (s *step) runSweep(pl *plan) {
 		err = s.broadcast(pl.group, st.Tx)
 		if err == nil {
 			g.record(s.height, rate, st.Fee, st.Tx.TxHash(), id)
+			g.keep(rate, id, st.Tx)
 			return
 		}
 		if !errors.Is(err, chain.ErrFeeTooLow) || attempt == 3 || rate >= maxRate {
@@ -404,6 +412,13 @@ func (s *step) runHTLCTx(pl *plan) {
 	g := s.group(pl.group)
 	rate := s.rateFor(pl.deadline, g, g.inputs == id)
 	for attempt := 0; ; attempt++ {
+		if txs := g.cached(rate, id); txs != nil {
+			if s.broadcast(pl.group, txs...) == nil {
+				g.record(s.height, rate, g.fee, txs[0].TxHash(), id)
+				return
+			}
+			g.built = nil
+		}
 		w, err := s.walletFunded(pl.group, g, rate, func(f *channel.WalletFunding) (*channel.WalletFundedTx, error) {
 			if len(pl.htlcs) == 1 {
 				in := pl.htlcs[0]
@@ -417,6 +432,7 @@ func (s *step) runHTLCTx(pl *plan) {
 		err = s.broadcast(pl.group, w.Tx)
 		if err == nil {
 			g.record(s.height, rate, w.Fee, w.Tx.TxHash(), id)
+			g.keep(rate, id, w.Tx)
 			return
 		}
 		if !errors.Is(err, chain.ErrFeeTooLow) || attempt == 3 || rate >= m.pol.MaxFeeRate {
@@ -468,6 +484,13 @@ func (s *step) runCommit(pl *plan) {
 		rate = max(rate, bump(own))
 	}
 	for attempt := 0; ; attempt++ {
+		if txs := g.cached(rate, c.TxHash); txs != nil {
+			if s.broadcast(pl.group, txs...) == nil {
+				g.record(s.height, rate, g.fee, txs[1].TxHash(), chainhash.Hash{})
+				return
+			}
+			g.built = nil
+		}
 		w, err := s.walletFunded(pl.group, g, rate, func(f *channel.WalletFunding) (*channel.WalletFundedTx, error) {
 			return channel.AnchorCPFPTx(s.ctx, m.cfg.Signer, c, f)
 		})
@@ -477,6 +500,7 @@ func (s *step) runCommit(pl *plan) {
 		err = s.broadcast(pl.group, tx, w.Tx)
 		if err == nil {
 			g.record(s.height, rate, w.Fee, w.Tx.TxHash(), chainhash.Hash{})
+			g.keep(rate, c.TxHash, tx, w.Tx)
 			return
 		}
 		if !errors.Is(err, chain.ErrFeeTooLow) || attempt == 3 || rate >= m.pol.MaxFeeRate {
@@ -526,5 +550,6 @@ func (s *step) walletFunded(group string, g *groupState, rate wire.SatPerKWeight
 			return nil, err
 		}
 		g.wallet = append(g.wallet, more...)
+		g.built = nil
 	}
 }

@@ -1,6 +1,7 @@
 package monitor
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sort"
@@ -72,7 +73,7 @@ func (m *Monitor) prepare(ctx context.Context, updates []*channel.MonitorUpdate)
 		case u.Local != nil:
 			err = pr.addLocal(ctx, u.Local)
 		case u.Remote != nil:
-			err = pr.addRemote(u.Remote)
+			err = pr.addRemote(ctx, u.Remote)
 		case u.Revocation != nil:
 			if !secretsCopied {
 				b, _ := pr.secrets.MarshalBinary()
@@ -127,7 +128,7 @@ func (pr *Prepared) addLocal(ctx context.Context, li *channel.LocalCommitmentInf
 	return nil
 }
 
-func (pr *Prepared) addRemote(ri *channel.RemoteCommitmentInfo) error {
+func (pr *Prepared) addRemote(ctx context.Context, ri *channel.RemoteCommitmentInfo) error {
 	m := pr.m
 	if ri.Point == nil {
 		return fmt.Errorf("%w: remote commitment without a per-commitment point", ErrInvalidUpdate)
@@ -137,13 +138,20 @@ func (pr *Prepared) addRemote(ri *channel.RemoteCommitmentInfo) error {
 			return nil
 		}
 	}
+	n := ri.State.Number
+	if n < pr.secrets.Received() {
+		// Revoked already: a replay of an update the store holds needs
+		// no rebuilding.
+		if old, err := m.cfg.Store.Get(ctx, m.prefix+remoteKey(n, ri.TxID)); err == nil && bytes.Equal(old, encodeRemote(ri)) {
+			return nil
+		}
+	}
 	cp := *ri
 	cp.State.HTLCs = append([]htlc.HTLC(nil), ri.State.HTLCs...)
 	rc, err := m.buildRemote(&cp)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidUpdate, err)
 	}
-	n := ri.State.Number
 	pr.batch.Put(m.prefix+remoteKey(n, ri.TxID), encodeRemote(rc.info))
 	if !pr.meta.hasRemote || n > pr.meta.maxRemote {
 		pr.meta.hasRemote, pr.meta.maxRemote = true, n

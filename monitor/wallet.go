@@ -133,6 +133,7 @@ func parseWitnessStack(b []byte) (btcwire.TxWitness, error) {
 // releaseWallet forgets a group's wallet inputs (one was spent elsewhere)
 // and unlocks them.
 func (s *step) releaseWallet(g *groupState) {
+	g.built = nil
 	if len(g.wallet) == 0 || s.m.cfg.Wallet == nil {
 		g.wallet = nil
 		return
