@@ -51,6 +51,8 @@ type chanState struct {
 	mon        *monitor.Monitor
 	monUpdates []*channel.MonitorUpdate
 	ann        announceState
+	// deferred are removals waiting for the channel to reconnect.
+	deferred []func() error
 	// closeTx is the transaction that closed the channel, once known.
 	closeTx string
 }
@@ -174,6 +176,7 @@ func (n *Node) receive(cs *chanState, msg wire.Message) {
 	case *wire.Shutdown:
 		n.maybeStartClose(cs)
 	case *wire.ChannelReestablish, *wire.ChannelReady:
+		n.runDeferred(cs)
 		n.advanceAnnouncement(cs)
 	}
 }

@@ -179,13 +179,27 @@ func (n *Node) forward(in *chanState, ev *channel.HTLCLockedIn, res *onion.Proce
 // onOutgoingSettled handles an outgoing HTLC's settlement (loop).
 func (n *Node) onOutgoingSettled(cs *chanState, ev *channel.HTLCSettled) {
 	if l, ok := n.fwd.byOut[fwdKey{cs.id, ev.ID}]; ok {
-		if in, ok := n.channels[l.in.ch]; ok {
-			n.settle(in, l.in.id, ev.Preimage)
+		in, ok := n.channels[l.in.ch]
+		if !ok {
+			return
 		}
-		n.fwd.drop(l)
-		n.execute(cs, cs.m.AckResolution(ev.ID))
-		ev := &HTLCForwarded{InChannel: l.in.ch, OutChannel: l.out.ch, AmountIn: l.amtIn, AmountOut: l.amtOut}
-		n.afterCommit(func() { n.events.push(ev) })
+		// The link and the outcome are kept until the incoming HTLC's
+		// fulfill is recorded in its channel: a crash before then
+		// replays the outcome, never a second forward.
+		pre, id := ev.Preimage, ev.ID
+		n.whenConnected(in, func() error {
+			if _, still := n.fwd.byOut[l.out]; !still {
+				return nil
+			}
+			if err := n.settle(in, l.in.id, pre); err != nil {
+				return err
+			}
+			n.fwd.drop(l)
+			n.execute(cs, cs.m.AckResolution(id))
+			ev := &HTLCForwarded{InChannel: l.in.ch, OutChannel: l.out.ch, AmountIn: l.amtIn, AmountOut: l.amtOut}
+			n.afterCommit(func() { n.events.push(ev) })
+			return nil
+		})
 		return
 	}
 	n.pays.settled(cs, ev)
@@ -194,18 +208,40 @@ func (n *Node) onOutgoingSettled(cs *chanState, ev *channel.HTLCSettled) {
 // onOutgoingFailed handles an outgoing HTLC's failure (loop).
 func (n *Node) onOutgoingFailed(cs *chanState, ev *channel.HTLCFailed) {
 	if l, ok := n.fwd.byOut[fwdKey{cs.id, ev.ID}]; ok {
-		if in, ok := n.channels[l.in.ch]; ok {
-			switch {
-			case ev.Malformed != nil:
-				n.failBack(in, l.in.id, l.secret, &onion.FailureMessage{Code: onion.FailureCode(ev.Malformed.FailureCode), OnionHash: ev.Malformed.OnionSHA256})
-			case ev.Local != nil || ev.Reason == nil:
-				n.failBack(in, l.in.id, l.secret, &onion.FailureMessage{Code: onion.CodeTemporaryChannelFailure})
-			default:
-				n.failBackReason(in, l.in.id, l.secret, ev.Reason)
-			}
+		in, ok := n.channels[l.in.ch]
+		if !ok {
+			return
 		}
-		n.fwd.drop(l)
-		n.execute(cs, cs.m.AckResolution(ev.ID))
+		id := ev.ID
+		var reason []byte
+		switch {
+		case ev.Malformed != nil:
+			r, err := onion.NewFailure(l.secret, &onion.FailureMessage{Code: onion.FailureCode(ev.Malformed.FailureCode), OnionHash: ev.Malformed.OnionSHA256})
+			if err != nil {
+				return
+			}
+			reason = r
+		case ev.Local != nil || ev.Reason == nil:
+			r, err := onion.NewFailure(l.secret, &onion.FailureMessage{Code: onion.CodeTemporaryChannelFailure})
+			if err != nil {
+				return
+			}
+			reason = r
+		default:
+			reason = append([]byte(nil), ev.Reason...)
+			onion.ObfuscateFailure(l.secret, reason)
+		}
+		n.whenConnected(in, func() error {
+			if _, still := n.fwd.byOut[l.out]; !still {
+				return nil
+			}
+			if err := n.failRaw(in, l.in.id, reason); err != nil {
+				return err
+			}
+			n.fwd.drop(l)
+			n.execute(cs, cs.m.AckResolution(id))
+			return nil
+		})
 		return
 	}
 	n.pays.failed(cs, ev)

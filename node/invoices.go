@@ -68,6 +68,19 @@ type Invoice struct {
 
 	preimage htlc.Preimage
 	secret   [32]byte
+	// parts are the HTLCs that paid it; keysend marks the record of a
+	// keysend payment (not listed as an invoice).
+	parts   []fwdKey
+	keysend bool
+}
+
+func (inv *Invoice) hasPart(ch wire.ChannelID, id uint64) bool {
+	for _, p := range inv.parts {
+		if p.ch == ch && p.id == id {
+			return true
+		}
+	}
+	return false
 }
 
 type invoices struct {
@@ -94,7 +107,14 @@ func encodeInvoice(inv *Invoice) []byte {
 	b = binary.BigEndian.AppendUint32(b, uint32(len(inv.Bolt11)))
 	b = append(b, inv.Bolt11...)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(inv.Description)))
-	return append(b, inv.Description...)
+	b = append(b, inv.Description...)
+	b = appendBool(b, inv.keysend)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(inv.parts)))
+	for _, p := range inv.parts {
+		b = append(b, p.ch[:]...)
+		b = binary.BigEndian.AppendUint64(b, p.id)
+	}
+	return b
 }
 
 func decodeInvoice(b []byte) (*Invoice, error) {
@@ -113,6 +133,17 @@ func decodeInvoice(b []byte) (*Invoice, error) {
 	inv.SettledAt = time.Unix(0, int64(r.U64("settled")))
 	inv.Bolt11 = string(r.Bytes(int(r.U32("len")), "bolt11"))
 	inv.Description = string(r.Bytes(int(r.U32("len")), "description"))
+	inv.keysend = r.U8("keysend") == 1
+	np := r.U32("parts")
+	if int64(np)*40 > int64(r.Len()) {
+		return nil, fmt.Errorf("node: invoice record: %d parts", np)
+	}
+	for i := uint32(0); i < np; i++ {
+		var k fwdKey
+		r.Copy(k.ch[:], "part channel")
+		k.id = r.U64("part id")
+		inv.parts = append(inv.parts, k)
+	}
 	if err := r.Err(); err != nil {
 		return nil, fmt.Errorf("node: invoice record: %w", err)
 	}
@@ -216,7 +247,9 @@ func (n *Node) ListInvoices(ctx context.Context) ([]Invoice, error) {
 	var out []Invoice
 	err := n.do(ctx, func() error {
 		for _, inv := range n.invs.byID {
-			out = append(out, *inv)
+			if !inv.keysend {
+				out = append(out, *inv)
+			}
 		}
 		return nil
 	})
@@ -297,6 +330,7 @@ func (iv *invoices) tick() {
 		if !set.settling && now.Sub(set.started) > iv.n.cfg.Policy.MPPTimeout {
 			for _, p := range set.parts {
 				iv.n.failBack(p.cs, p.id, p.secret, mppTimeout())
+				delete(iv.n.fwd.held, fwdKey{p.cs.id, p.id})
 			}
 			delete(iv.sets, hash)
 		}

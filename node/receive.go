@@ -43,44 +43,79 @@ func (n *Node) signSoon(cs *chanState) { n.toSign[cs] = true }
 
 // failBack fails an incoming HTLC with a BOLT 4 failure encrypted for its
 // origin.
+//
+// A removal while the channel is disconnected waits for it to reconnect
+// (whenConnected); the HTLC stays in PendingIncoming meanwhile, so a crash
+// replays the decision.
 func (n *Node) failBack(cs *chanState, id uint64, secret [32]byte, msg *onion.FailureMessage) {
 	reason, err := onion.NewFailure(secret, msg)
 	if err != nil {
 		n.log.Error("building a failure", "err", err)
 		return
 	}
-	acts, err := cs.m.FailHTLC(id, reason, nil)
-	if err != nil {
-		n.log.Warn("failing an incoming HTLC", "channel", cs.id, "id", id, "err", err)
-		return
-	}
-	n.execute(cs, acts)
-	n.signSoon(cs)
+	n.whenConnected(cs, func() error { return n.failRaw(cs, id, reason) })
 }
 
-// failBackReason fails an incoming HTLC with a reason already encrypted
-// (a downstream failure being passed back).
-func (n *Node) failBackReason(cs *chanState, id uint64, secret [32]byte, reason []byte) {
-	out := append([]byte(nil), reason...)
-	onion.ObfuscateFailure(secret, out)
-	acts, err := cs.m.FailHTLC(id, out, nil)
+func (n *Node) failRaw(cs *chanState, id uint64, reason []byte) error {
+	acts, err := cs.m.FailHTLC(id, reason, nil)
 	if err != nil {
-		n.log.Warn("failing an incoming HTLC", "channel", cs.id, "id", id, "err", err)
-		return
+		return err
 	}
 	n.execute(cs, acts)
 	n.signSoon(cs)
+	return nil
+}
+
+// whenConnected runs fn now, or, if the channel is not connected, after
+// its next channel_reestablish (loop). Other errors are logged.
+func (n *Node) whenConnected(cs *chanState, fn func() error) {
+	if cs.m.Connected() {
+		err := fn()
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, channel.ErrDisconnected) {
+			n.log.Warn("resolving an incoming HTLC", "channel", cs.id, "err", err)
+			return
+		}
+	}
+	cs.deferred = append(cs.deferred, fn)
+}
+
+// runDeferred runs what waited for the channel to reconnect (loop).
+func (n *Node) runDeferred(cs *chanState) {
+	if !cs.m.Connected() {
+		return
+	}
+	fns := cs.deferred
+	cs.deferred = nil
+	for _, fn := range fns {
+		n.whenConnected(cs, fn)
+	}
 }
 
 // settle fulfills an incoming HTLC.
-func (n *Node) settle(cs *chanState, id uint64, pre htlc.Preimage) {
+func (n *Node) settle(cs *chanState, id uint64, pre htlc.Preimage) error {
 	acts, err := cs.m.FulfillHTLC(id, pre, nil)
 	if err != nil {
-		n.log.Warn("fulfilling an incoming HTLC", "channel", cs.id, "id", id, "err", err)
-		return
+		return err
 	}
 	n.execute(cs, acts)
 	n.signSoon(cs)
+	return nil
+}
+
+// failMalformed answers an unreadable onion with update_fail_malformed_htlc.
+func (n *Node) failMalformed(cs *chanState, id uint64, hash [32]byte, code uint16) {
+	n.whenConnected(cs, func() error {
+		acts, err := cs.m.FailMalformedHTLC(id, hash, code)
+		if err != nil {
+			return err
+		}
+		n.execute(cs, acts)
+		n.signSoon(cs)
+		return nil
+	})
 }
 
 func mppTimeout() *onion.FailureMessage { return &onion.FailureMessage{Code: onion.CodeMPPTimeout} }
@@ -105,11 +140,7 @@ func (n *Node) onLockedIn(cs *chanState, ev *channel.HTLCLockedIn) {
 	if err != nil {
 		var pe *onion.ProcessError
 		if errors.As(err, &pe) && pe.Malformed() {
-			acts, ferr := cs.m.FailMalformedHTLC(ev.HTLC.ID, pe.OnionHash, uint16(pe.Code))
-			if ferr == nil {
-				n.execute(cs, acts)
-				n.signSoon(cs)
-			}
+			n.failMalformed(cs, ev.HTLC.ID, pe.OnionHash, uint16(pe.Code))
 			return
 		}
 		code := onion.CodeInvalidOnionPayload
@@ -121,11 +152,7 @@ func (n *Node) onLockedIn(cs *chanState, ev *channel.HTLCLockedIn) {
 			return
 		}
 		// No shared secret: the onion could not even be read.
-		acts, ferr := cs.m.FailMalformedHTLC(ev.HTLC.ID, sha256Onion(ev.Onion), uint16(onion.CodeInvalidOnionVersion))
-		if ferr == nil {
-			n.execute(cs, acts)
-			n.signSoon(cs)
-		}
+		n.failMalformed(cs, ev.HTLC.ID, sha256Onion(ev.Onion), uint16(onion.CodeInvalidOnionVersion))
 		return
 	}
 	payload, perr := onion.DecodeHopPayload(res.Payload)
@@ -153,6 +180,10 @@ func (n *Node) receiveFinal(cs *chanState, ev *channel.HTLCLockedIn, secret [32]
 	unknown := &onion.FailureMessage{Code: onion.CodeIncorrectOrUnknownPaymentDetails, HTLCAmount: h.Amount, Height: n.height}
 	part := heldPart{cs: cs, id: h.ID, amount: h.Amount, secret: secret}
 
+	if inv, ok := n.invs.byID[h.PaymentHash]; ok && inv.keysend && inv.hasPart(cs.id, h.ID) {
+		n.whenConnected(cs, func() error { return n.settle(cs, h.ID, inv.preimage) })
+		return
+	}
 	if keysend.IsKeysend(payload) {
 		r := keysend.Receiver{Enabled: true, MinFinalCLTVExpiryDelta: uint32(n.cfg.Policy.KeysendMinFinalCLTVDelta)}
 		rec, err := r.Accept(payload, keysend.HTLC{PaymentHash: h.PaymentHash, Amount: h.Amount, CLTVExpiry: h.CLTVExpiry, BlockHeight: n.height})
@@ -183,6 +214,12 @@ func (n *Node) receiveFinal(cs *chanState, ev *channel.HTLCLockedIn, secret [32]
 	}
 
 	inv, ok := n.invs.byID[h.PaymentHash]
+	if ok && inv.State == InvoiceSettled && inv.hasPart(cs.id, h.ID) {
+		// A part this node already accepted (a replay after a restart):
+		// the decision is durable; carry it out.
+		n.whenConnected(cs, func() error { return n.settle(cs, h.ID, inv.preimage) })
+		return
+	}
 	if !ok || inv.State != InvoiceOpen || payload.PaymentData == nil || payload.PaymentData.PaymentSecret != inv.secret {
 		n.failBack(cs, h.ID, secret, unknown)
 		return
@@ -247,14 +284,23 @@ func (n *Node) addPart(set *partSet, p heldPart) {
 		}
 		pre = &inv.preimage
 	}
-	if inv != nil {
-		inv.State = InvoiceSettled
-		inv.Received = set.sum
-		inv.SettledAt = n.now()
-		n.invs.save(inv)
+	if inv == nil {
+		// A keysend: a settled record keeps the decision (and the
+		// parts it covers) for replays after a restart.
+		inv = &Invoice{PaymentHash: set.hash, Amount: set.total, CreatedAt: n.now(), preimage: *pre, keysend: true}
+		n.invs.byID[set.hash] = inv
 	}
+	inv.State = InvoiceSettled
+	inv.Received = set.sum
+	inv.SettledAt = n.now()
+	inv.parts = nil
 	for _, part := range set.parts {
-		n.settle(part.cs, part.id, *pre)
+		inv.parts = append(inv.parts, fwdKey{part.cs.id, part.id})
+	}
+	n.invs.save(inv)
+	for _, part := range set.parts {
+		part := part
+		n.whenConnected(part.cs, func() error { return n.settle(part.cs, part.id, *pre) })
 	}
 	delete(n.invs.sets, set.hash)
 	ev := &PaymentReceived{PaymentHash: set.hash, Amount: set.sum, Keysend: set.keysend != nil, CustomRecords: set.custom}
