@@ -181,19 +181,24 @@ func (n *Node) receive(cs *chanState, msg wire.Message) {
 	}
 }
 
+// persist adds a *channel.Persist's writes to the turn's batch (loop).
+func (n *Node) persist(a *channel.Persist) {
+	for _, op := range a.Ops {
+		if op.Delete {
+			n.batch.Delete(op.Key)
+		} else {
+			n.batch.Put(op.Key, op.Value)
+		}
+	}
+}
+
 // execute carries out a Machine's actions (loop): writes join the turn's
 // batch; sends and events wait until it is durable.
 func (n *Node) execute(cs *chanState, acts []channel.Action) {
 	for _, a := range acts {
 		switch a := a.(type) {
 		case *channel.Persist:
-			for _, op := range a.Ops {
-				if op.Delete {
-					n.batch.Delete(op.Key)
-				} else {
-					n.batch.Put(op.Key, op.Value)
-				}
-			}
+			n.persist(a)
 		case *channel.MonitorUpdate:
 			n.monitorUpdate(cs, a)
 		case *channel.Send:

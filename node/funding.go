@@ -221,13 +221,7 @@ func (n *Node) executeFunding(op *opening, acts []channel.Action) {
 	for _, a := range acts {
 		switch a := a.(type) {
 		case *channel.Persist:
-			for _, o := range a.Ops {
-				if o.Delete {
-					n.batch.Delete(o.Key)
-				} else {
-					n.batch.Put(o.Key, o.Value)
-				}
-			}
+			n.persist(a)
 		case *channel.Send:
 			n.sendTo(op.peer, a.Msg)
 		case *channel.FundingTxNeeded:
