@@ -23,8 +23,9 @@ import (
 // used. Purposes: "node" (index 0) is the node key; for channel key index
 // i, "funding", "revocation", "payment", "delayed", "htlc" are the five
 // basepoint secrets and "shachain" the per-commitment secret seed;
-// "backup" (index 0) keys the static channel backup. Channel key indexes
-// are allocated in order and stored with each channel.
+// the static channel backup's key is package backup's DeriveKey of the
+// same seed. Channel key indexes are allocated in order and stored with
+// each channel (and in its backup).
 
 const keyLabel = "lnkit/v1/"
 
@@ -82,5 +83,3 @@ func (k *keychain) shachain(i uint32) *revocation.Producer {
 	return revocation.NewProducer(k.raw("shachain", i, 0))
 }
 
-// backupKey keys the static channel backup.
-func (k *keychain) backupKey() [32]byte { return k.raw("backup", 0, 0) }
