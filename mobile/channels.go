@@ -188,10 +188,15 @@ type Balances struct {
 	// now over those channels (summed; one payment may need to split).
 	SendableMsat, ReceivableMsat int64
 	// PendingOpenMsat is its balance in channels whose funding has not
-	// confirmed yet.
+	// confirmed yet (0 for a channel still being negotiated, whose
+	// balances the node reports only once funded).
 	PendingOpenMsat int64
-	// ClosingMsat is its balance in channels being closed, on its way
-	// back on chain (less the closing fees).
+	// ClosingMsat is its balance in channels being closed whose closing
+	// transaction has not confirmed yet (less the closing fees). Once it
+	// confirms, the channel is "closed" and what it paid this node is on
+	// chain: in the Wallet after a cooperative close, time-locked (the
+	// peer's to_self_delay) and then swept to the Wallet after a force
+	// close; node.ChannelInfo does not report that amount.
 	ClosingMsat int64
 }
 

@@ -41,6 +41,9 @@ type Node struct {
 	pump     sync.WaitGroup
 }
 
+// errNoNode returns the error of a Node not made by NewNode (a zero value).
+func errNoNode() error { return newError(CodeInvalidArgument, "not a node from NewNode") }
+
 // NewNode builds a node from cfg, the host's chain backend and wallet,
 // and listener (nil to ignore events). It opens the store in cfg.DataDir
 // and, with cfg.ListenAddress, the listening socket; nothing else runs
@@ -120,6 +123,9 @@ func (n *Node) ListenAddress() string {
 // and peers with channels are dialed again. Push the chain's tip with
 // BlockConnected right after.
 func (n *Node) Start(timeoutMs int64) error {
+	if n.n == nil {
+		return errNoNode()
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if n.stopped {
@@ -158,6 +164,9 @@ func (n *Node) Start(timeoutMs int64) error {
 // in flight is on disk and resumes at the next start. Stopping twice does
 // nothing.
 func (n *Node) Stop() error {
+	if n.n == nil {
+		return nil
+	}
 	var err error
 	n.stopOnce.Do(func() {
 		n.mu.Lock()
@@ -172,6 +181,9 @@ func (n *Node) Stop() error {
 
 // running returns the node.Node if it was started and not stopped.
 func (n *Node) running() (*node.Node, error) {
+	if n.n == nil {
+		return nil, errNoNode()
+	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if !n.started || n.stopped {

@@ -125,18 +125,24 @@ func TestTwoNodes(t *testing.T) {
 	if invs.Len() != 1 || invs.Get(0).State != "settled" || invs.Get(0).ReceivedMsat != 50_000_000 || invs.Get(0).SettledAtMs == 0 {
 		t.Fatalf("bob's invoices: %d, %+v", invs.Len(), invs.Get(0))
 	}
-	bb, err := bob.Balances(5000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bb.LightningMsat != 55_000_000 || bb.SendableMsat <= 0 || bb.SendableMsat > 55_000_000 || bb.ReceivableMsat <= 0 || bb.PendingOpenMsat != 0 || bb.ClosingMsat != 0 {
+	// Balances move when the commitments are updated, just after the
+	// payments settle.
+	var bb, ab *mobile.Balances
+	waitFor(t, "balances updated", func() bool {
+		bb, err = bob.Balances(5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ab, err = alice.Balances(5000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return bb.LightningMsat == 55_000_000 && ab.LightningMsat == 1_000_000_000-55_000_000
+	})
+	if bb.SendableMsat <= 0 || bb.SendableMsat > 55_000_000 || bb.ReceivableMsat <= 0 || bb.PendingOpenMsat != 0 || bb.ClosingMsat != 0 {
 		t.Fatalf("bob's balances: %+v", bb)
 	}
-	ab, err := alice.Balances(5000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ab.LightningMsat != channel(t, alice.Node, id).LocalMsat || ab.LightningMsat != 1_000_000_000-55_000_000 {
+	if ab.LightningMsat != channel(t, alice.Node, id).LocalMsat || ab.SendableMsat >= ab.LightningMsat {
 		t.Fatalf("alice's balances: %+v", ab)
 	}
 

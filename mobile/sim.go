@@ -248,9 +248,19 @@ type SimulatedWallet struct{ w *chainsim.Wallet }
 
 var _ Wallet = (*SimulatedWallet)(nil)
 
+// errNoWallet returns the error of a SimulatedWallet not made by
+// SimulatedChain.NewWallet (a zero value, as a bound language's default
+// constructor makes).
+func errNoWallet() error {
+	return newError(CodeInvalidArgument, "not a wallet from SimulatedChain.NewWallet")
+}
+
 // Fund mines a block that pays the wallet amountSat (from the chain's
 // faucet).
 func (w *SimulatedWallet) Fund(amountSat int64) error {
+	if w.w == nil {
+		return errNoWallet()
+	}
 	if amountSat <= 0 {
 		return newError(CodeInvalidArgument, "amount must be positive")
 	}
@@ -261,10 +271,18 @@ func (w *SimulatedWallet) Fund(amountSat int64) error {
 }
 
 // BalanceSat returns the wallet's confirmed balance.
-func (w *SimulatedWallet) BalanceSat() int64 { return int64(w.w.Balance()) }
+func (w *SimulatedWallet) BalanceSat() int64 {
+	if w.w == nil {
+		return 0
+	}
+	return int64(w.w.Balance())
+}
 
 // FundPsbt implements Wallet.
 func (w *SimulatedWallet) FundPsbt(req *FundRequest) (*FundedPsbt, error) {
+	if w.w == nil {
+		return nil, errNoWallet()
+	}
 	if req == nil {
 		return nil, newError(CodeInvalidArgument, "no request")
 	}
@@ -288,6 +306,9 @@ func (w *SimulatedWallet) FundPsbt(req *FundRequest) (*FundedPsbt, error) {
 
 // SignPsbt implements Wallet.
 func (w *SimulatedWallet) SignPsbt(psbtBase64 string) (string, error) {
+	if w.w == nil {
+		return "", errNoWallet()
+	}
 	p, err := decodePsbt(psbtBase64)
 	if err != nil {
 		return "", wrapCode(CodeInvalidArgument, err)
@@ -304,6 +325,9 @@ func (w *SimulatedWallet) SignPsbt(psbtBase64 string) (string, error) {
 
 // ReleaseInputs implements Wallet.
 func (w *SimulatedWallet) ReleaseInputs(psbtBase64 string) error {
+	if w.w == nil {
+		return errNoWallet()
+	}
 	p, err := decodePsbt(psbtBase64)
 	if err != nil {
 		return wrapCode(CodeInvalidArgument, err)
@@ -316,6 +340,9 @@ func (w *SimulatedWallet) ReleaseInputs(psbtBase64 string) error {
 
 // NewScript implements Wallet.
 func (w *SimulatedWallet) NewScript() (string, error) {
+	if w.w == nil {
+		return "", errNoWallet()
+	}
 	pk, err := w.w.NewScript(context.Background())
 	if err != nil {
 		return "", wrapCode(CodeFailed, err)
