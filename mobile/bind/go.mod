@@ -23,4 +23,7 @@ require (
 
 replace github.com/lnkit/lnkit => ../..
 
-tool golang.org/x/mobile/cmd/gobind
+tool (
+	golang.org/x/mobile/cmd/gobind
+	golang.org/x/mobile/cmd/gomobile
+)

@@ -154,7 +154,8 @@ public final class Demo {
 		ks.setRecords(recs);
 		check(alice.sendKeysend(ks, 30000).getStatus().equals("succeeded"), "keysend");
 		waitFor("bob hears both", () -> bobEvents.receivedCount() == 2);
-		check(bob.balances(5000).getLightningMsat() == 55000000L, "bob's balance");
+		// Balances move once the commitments are updated, just after.
+		waitFor("bob's balance", () -> { try { return bob.balances(5000).getLightningMsat() == 55000000L; } catch (Exception e) { return false; } });
 		check(aliceWallet.funded == 1 && chain.broadcasts >= 1 && chain.watches >= 1, "host calls");
 		System.out.println("channel " + channel + " ready; bob received: " + bobEvents.received);
 		alice.stop();
