@@ -195,6 +195,9 @@ func parseOutPoint(s string) (btcwire.OutPoint, error) {
 // hostBroadcaster adapts a ChainBackend to chain.Broadcaster.
 type hostBroadcaster struct{ b ChainBackend }
 
+// Broadcast implements chain.Broadcaster: one transaction through
+// Broadcast, a package through BroadcastPackage; refusals map to chain's
+// sentinels.
 func (h hostBroadcaster) Broadcast(_ context.Context, txs ...*btcwire.MsgTx) error {
 	var err error
 	switch len(txs) {
@@ -278,6 +281,7 @@ func classifyBroadcast(msg string) (kind error, alreadyKnown bool) {
 // hostFees adapts a ChainBackend to chain.FeeEstimator.
 type hostFees struct{ b ChainBackend }
 
+// EstimateFeeRate implements chain.FeeEstimator.
 func (h hostFees) EstimateFeeRate(_ context.Context, confTarget uint32) (wire.SatPerKWeight, error) {
 	if confTarget > math.MaxInt32 {
 		confTarget = math.MaxInt32
@@ -304,10 +308,12 @@ func clampRate(rate int64) wire.SatPerKWeight {
 // hostFilter adapts a ChainBackend to chain.Filter.
 type hostFilter struct{ b ChainBackend }
 
+// RegisterTx implements chain.Filter through WatchTransaction.
 func (h hostFilter) RegisterTx(txid chainhash.Hash, pkScript []byte) {
 	h.b.WatchTransaction(txid.String(), hex.EncodeToString(pkScript))
 }
 
+// RegisterOutput implements chain.Filter through WatchOutput.
 func (h hostFilter) RegisterOutput(out chain.WatchedOutput) {
 	h.b.WatchOutput(out.OutPoint.String(), hex.EncodeToString(out.PkScript))
 }

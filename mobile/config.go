@@ -110,8 +110,10 @@ type logHandler struct {
 	group string
 }
 
+// Enabled implements slog.Handler: the host's Logger filters by level.
 func (h *logHandler) Enabled(context.Context, slog.Level) bool { return true }
 
+// Handle implements slog.Handler: one line, message then key=value.
 func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 	var b strings.Builder
 	b.WriteString(r.Message)
@@ -133,12 +135,14 @@ func (h *logHandler) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
+// WithAttrs implements slog.Handler.
 func (h *logHandler) WithAttrs(as []slog.Attr) slog.Handler {
 	c := *h
 	c.attrs = append(append([]slog.Attr(nil), h.attrs...), as...)
 	return &c
 }
 
+// WithGroup implements slog.Handler.
 func (h *logHandler) WithGroup(name string) slog.Handler {
 	c := *h
 	if c.group != "" {

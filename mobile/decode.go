@@ -17,8 +17,9 @@ type DecodedInvoice struct {
 	// Network is "mainnet", "testnet3" (also for testnet4, which shares
 	// the "tb" prefix), "signet", "regtest" or "simnet".
 	Network string
-	// HasAmount tells whether the invoice asks for an amount, AmountMsat.
-	HasAmount  bool
+	// HasAmount tells whether the invoice asks for an amount.
+	HasAmount bool
+	// AmountMsat is that amount (0 without one).
 	AmountMsat int64
 	// TimestampMs is when it was created, ExpiresAtMs when it expires
 	// (unix ms); ExpirySeconds the difference.

@@ -108,7 +108,10 @@ type backendError struct {
 	err error
 }
 
+// Error names the host call that failed.
 func (e *backendError) Error() string { return "host " + e.op + ": " + e.err.Error() }
+
+// Unwrap returns the host's error.
 func (e *backendError) Unwrap() error { return e.err }
 
 // mapError turns an error from the node, the host or this package into an

@@ -14,10 +14,11 @@ import (
 type InvoiceRequest struct {
 	// AmountMsat is the amount asked; 0 makes an invoice for any amount.
 	AmountMsat int64
-	// Description is the d field. DescriptionHash (64 hex digits), when
-	// set, is the h field instead (a description given elsewhere, as
-	// LNURL does).
-	Description     string
+	// Description is the d field.
+	Description string
+	// DescriptionHash (64 hex digits), when set, is the h field instead
+	// of Description: the hash of a description given elsewhere, as
+	// LNURL does.
 	DescriptionHash string
 	// ExpirySeconds is how long the invoice can be paid (0: 1 hour).
 	ExpirySeconds int64

@@ -181,6 +181,8 @@ type simFeed struct {
 	n *Node
 }
 
+// BlockConnected implements chain.Listener: the block goes to the node
+// as hex, filtered when the chain is set to.
 func (f *simFeed) BlockConnected(_ context.Context, b *chain.Block) error {
 	f.c.mu.Lock()
 	filtered := f.c.filtered
@@ -197,6 +199,7 @@ func (f *simFeed) BlockConnected(_ context.Context, b *chain.Block) error {
 	return skipStopped(f.n.BlockConnected(headerHex(&b.Header), int32(b.Height), txs, 0))
 }
 
+// BlockDisconnected implements chain.Listener.
 func (f *simFeed) BlockDisconnected(_ context.Context, header btcwire.BlockHeader, height uint32) error {
 	return skipStopped(f.n.BlockDisconnected(headerHex(&header), int32(height), 0))
 }

@@ -70,8 +70,9 @@ func (l *OutputList) Get(i int) *TxOut {
 type FundInput struct {
 	// Outpoint is the output spent, "txid:index".
 	Outpoint string
-	// ValueSat and ScriptHex describe that output.
-	ValueSat  int64
+	// ValueSat is that output's amount.
+	ValueSat int64
+	// ScriptHex is that output's script, hex.
 	ScriptHex string
 	// Sequence is the input's nSequence.
 	Sequence int64
@@ -234,6 +235,8 @@ func badAnswer(op, format string, args ...any) error {
 	return &backendError{op: op, err: fmt.Errorf(format, args...)}
 }
 
+// FundPsbt implements chain.Wallet through the host's FundPsbt, and
+// checks the answer (checkFunded).
 func (h *hostWallet) FundPsbt(_ context.Context, req *chain.FundRequest) (*chain.Funded, error) {
 	ans, err := h.w.FundPsbt(newFundRequest(req))
 	if err != nil {
@@ -303,6 +306,8 @@ func checkFunded(req *chain.FundRequest, p *psbt.Packet, ans *FundedPsbt) error 
 	return nil
 }
 
+// SignPsbt implements chain.Wallet: it takes from the host's answer only
+// the inputs the host finalized that were not final before.
 func (h *hostWallet) SignPsbt(_ context.Context, p *psbt.Packet) error {
 	s, err := p.B64Encode()
 	if err != nil {
@@ -329,6 +334,7 @@ func (h *hostWallet) SignPsbt(_ context.Context, p *psbt.Packet) error {
 	return nil
 }
 
+// ReleaseInputs implements chain.Wallet.
 func (h *hostWallet) ReleaseInputs(_ context.Context, p *psbt.Packet) error {
 	s, err := p.B64Encode()
 	if err != nil {
@@ -340,6 +346,7 @@ func (h *hostWallet) ReleaseInputs(_ context.Context, p *psbt.Packet) error {
 	return nil
 }
 
+// NewScript implements chain.Wallet with the host's hex script.
 func (h *hostWallet) NewScript(context.Context) ([]byte, error) {
 	s, err := h.w.NewScript()
 	if err != nil {
