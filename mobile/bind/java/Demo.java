@@ -91,8 +91,12 @@ public final class Demo {
 		public String newScript() throws Exception { return w.newScript(); }
 	}
 
+	// dataRoot holds the nodes' data directories (the first argument, or
+	// a new temporary directory).
+	static java.nio.file.Path dataRoot;
+
 	static Node start(String name, SimulatedChain sim, JavaChain chain, JavaWallet wallet, Events events) throws Exception {
-		Config cfg = new Config("regtest", Files.createTempDirectory("lnkit-" + name).toString());
+		Config cfg = new Config("regtest", Files.createDirectories(dataRoot.resolve(name)).toString());
 		cfg.setSeed(Mobile.seedFromMnemonic(Mobile.newMnemonic(12), ""));
 		cfg.setAlias(name);
 		cfg.setListenAddress("127.0.0.1:0");
@@ -113,6 +117,7 @@ public final class Demo {
 	}
 
 	public static void main(String[] args) throws Exception {
+		dataRoot = args.length > 0 ? java.nio.file.Paths.get(args[0]) : Files.createTempDirectory("lnkit-demo");
 		// Without a node.
 		DecodedInvoice d = Mobile.decodeInvoice(COFFEE);
 		check(d.getAmountMsat() == 250000000L && d.getDescription().equals("1 cup coffee") && d.getExpirySeconds() == 60, "decoded");
