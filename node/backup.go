@@ -241,6 +241,7 @@ func (n *Node) startRecovery(s *backup.Single) error {
 		return fmt.Errorf("node: backup of channel %v is not this seed's: %w", id, err)
 	}
 	n.recovering[id] = &recovery{s: s, keyIndex: ki}
+	n.watchRecovery(s)
 	enc, err := s.Encode()
 	if err != nil {
 		return err
@@ -312,8 +313,20 @@ func (n *Node) loadRecoveries(ctx context.Context) error {
 			continue
 		}
 		n.recovering[s.ChannelID()] = &recovery{s: s, keyIndex: ki}
+		n.watchRecovery(s)
 	}
 	return nil
+}
+
+// watchRecovery asks the host's Filter to watch a recovering channel's
+// funding output, whose spend is the peer's commitment.
+func (n *Node) watchRecovery(s *backup.Single) {
+	if f := n.filter(); f != nil {
+		pk, err := fundingScriptOf(s.Params())
+		if err == nil {
+			f.RegisterOutput(chain.WatchedOutput{OutPoint: s.FundingOutpoint, PkScript: pk})
+		}
+	}
 }
 
 // recoveryBlock sweeps this node's output of a recovering channel's

@@ -39,11 +39,7 @@ func (n *Node) BlockConnected(ctx context.Context, b *chain.Block) error {
 			}
 		}
 		for _, cs := range n.channels {
-			wasReady := cs.m.Ready()
 			n.execute(cs, cs.m.BlockHeight(b.Height))
-			if !wasReady && cs.m.Ready() {
-				n.channelBecameReady(cs)
-			}
 		}
 		n.monitorsBlock(b)
 		n.recoveryBlock(b)
@@ -70,10 +66,21 @@ func (n *Node) BlockDisconnected(ctx context.Context, header btcwire.BlockHeader
 	})
 }
 
+// filter is the host's Filter: Config.Filter, or the Wallet when it is one.
+func (n *Node) filter() chain.Filter {
+	if n.cfg.Filter != nil {
+		return n.cfg.Filter
+	}
+	if f, ok := n.cfg.Wallet.(chain.Filter); ok {
+		return f
+	}
+	return nil
+}
+
 // registerChannel tells the host's Filter about a new channel's funding
 // output (loop).
 func (n *Node) registerChannel(cs *chanState) {
-	if f, ok := n.cfg.Wallet.(chain.Filter); ok {
+	if f := n.filter(); f != nil {
 		op := cs.m.Params().FundingOutpoint
 		pk := fundingPkScript(cs)
 		f.RegisterTx(op.Hash, pk)
@@ -83,6 +90,7 @@ func (n *Node) registerChannel(cs *chanState) {
 
 // channelBecameReady reports a channel that can carry payments (loop).
 func (n *Node) channelBecameReady(cs *chanState) {
+	cs.readyReported = true
 	n.indexChannel(cs)
 	n.advanceAnnouncement(cs)
 	ev := &ChannelReady{ChannelID: cs.id, Peer: cs.peer}

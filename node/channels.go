@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/btcsuite/btcd/btcutil"
+	btcwire "github.com/btcsuite/btcd/wire"
 	"github.com/lnkit/lnkit/chain"
 	"github.com/lnkit/lnkit/channel"
 	"github.com/lnkit/lnkit/monitor"
@@ -53,6 +54,8 @@ type chanState struct {
 	ann        announceState
 	// deferred are removals waiting for the channel to reconnect.
 	deferred []func() error
+	// readyReported records that ChannelReady was reported.
+	readyReported bool
 	// closeTx is the transaction that closed the channel, once known.
 	closeTx string
 }
@@ -126,6 +129,8 @@ func (n *Node) load(ctx context.Context) error {
 		n.channels[cs.id] = cs
 		n.indexChannel(cs)
 		n.restoreClosing(ctx, cs)
+		cs.readyReported = m.Ready()
+		n.registerChannel(cs)
 	}
 	if err := n.loadGraph(ctx); err != nil {
 		return err
@@ -225,6 +230,9 @@ func (n *Node) execute(cs *chanState, acts []channel.Action) {
 	}
 	if cs.m.Ready() {
 		n.indexChannel(cs)
+		if !cs.readyReported {
+			n.channelBecameReady(cs)
+		}
 	}
 	if cs.closing != nil {
 		if cs.closing.script != nil {
@@ -281,7 +289,9 @@ func (n *Node) forceClose(cs *chanState) {
 // ChannelInfo describes a channel.
 type ChannelInfo struct {
 	ChannelID wire.ChannelID
-	Peer      [33]byte
+	// FundingOutpoint is the channel's funding output.
+	FundingOutpoint btcwire.OutPoint
+	Peer            [33]byte
 	// ShortChannelID is the confirmed short_channel_id (zero before).
 	ShortChannelID wire.ShortChannelID
 	Capacity       btcutil.Amount
@@ -325,7 +335,7 @@ func (n *Node) channelInfo(cs *chanState) ChannelInfo {
 	b := cs.m.Balance()
 	p := cs.m.Params()
 	info := ChannelInfo{
-		ChannelID: cs.id, Peer: cs.peer, Capacity: p.FundingAmount, Ready: cs.m.Ready(),
+		ChannelID: cs.id, FundingOutpoint: p.FundingOutpoint, Peer: cs.peer, Capacity: p.FundingAmount, Ready: cs.m.Ready(),
 		Status: cs.status.String(), Initiator: p.Opener == channel.Local,
 		Local: b.Local, Remote: b.Remote, InFlightOut: b.OfferedInFlight, InFlightIn: b.ReceivedInFlight,
 		CommitmentNumber: cs.m.LocalCommitmentNumber(),

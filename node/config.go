@@ -38,6 +38,12 @@ type Config struct {
 	Broadcaster  chain.Broadcaster
 	FeeEstimator chain.FeeEstimator
 	Wallet       chain.Wallet
+	// Filter, when set, is told the outputs the node must see spent (the
+	// funding outputs of its channels, and of channels it recovers), for
+	// a host that hands in only the transactions that match (Electrum,
+	// Esplora, compact filters). A host that pushes whole blocks may
+	// leave it nil.
+	Filter chain.Filter
 
 	// Dialer opens outgoing connections (default: net.Dialer).
 	Dialer peer.ContextDialer

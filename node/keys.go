@@ -82,4 +82,3 @@ func (k *keychain) channelSecrets(i uint32) channel.BasepointSecrets {
 func (k *keychain) shachain(i uint32) *revocation.Producer {
 	return revocation.NewProducer(k.raw("shachain", i, 0))
 }
-

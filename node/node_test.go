@@ -621,3 +621,43 @@ func TestNodeBackupPeerStorageRecover(t *testing.T) {
 		t.Fatalf("alice recovered %v", got)
 	}
 }
+
+// TestNodeChannelEvents: both sides report ChannelReady once, whichever
+// channel_ready arrives last, and ChannelClosed when the close confirms.
+func TestNodeChannelEvents(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 0)
+	tn.connect(a, b)
+	id := tn.openChannel(a, b, 1_000_000, 0)
+	count := func(n *testNode, match func(Event) bool) int {
+		c := 0
+		for {
+			select {
+			case e := <-n.events:
+				if match(e) {
+					c++
+				}
+			default:
+				return c
+			}
+		}
+	}
+	isReady := func(e Event) bool { r, ok := e.(*ChannelReady); return ok && r.ChannelID == id }
+	isClosed := func(e Event) bool { r, ok := e.(*ChannelClosed); return ok && r.ChannelID == id }
+	if ra, rb := count(a, isReady), count(b, isReady); ra != 1 || rb != 1 {
+		t.Fatalf("ChannelReady: alice %d, bob %d", ra, rb)
+	}
+	txid, err := a.CloseChannel(tn.ctx, id, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn.waitFor("close broadcast", func() bool { return tn.chain.Confirmations(txid) == 0 })
+	tn.mine(1)
+	var ca, cb int
+	tn.waitFor("ChannelClosed on both", func() bool {
+		ca += count(a, isClosed)
+		cb += count(b, isClosed)
+		return ca == 1 && cb == 1
+	})
+}

@@ -27,12 +27,16 @@ func (n *Node) signedCommitment(cs *chanState) (*btcwire.MsgTx, error) {
 
 // fundingPkScript is the channel's funding output script.
 func fundingPkScript(cs *chanState) []byte {
-	p := cs.m.Params()
+	pk, _ := fundingScriptOf(cs.m.Params())
+	return pk
+}
+
+func fundingScriptOf(p *channel.Params) ([]byte, error) {
 	ws, err := script.FundingScript(p.Local.Funding, p.Remote.Funding)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	return script.P2WSH(ws)
+	return script.P2WSH(ws), nil
 }
 
 // executeOther handles actions of other producers (loop).
@@ -55,7 +59,7 @@ var _ = chain.Block{}
 func (n *Node) monitorConfig(cs *chanState) monitor.Config {
 	return monitor.Config{
 		Store: n.st, Signer: n.machineConfig(cs.keyIndex).Signer, Broadcaster: n.cfg.Broadcaster,
-		Fees: n.cfg.FeeEstimator, Wallet: n.cfg.Wallet, Logger: n.log,
+		Fees: n.cfg.FeeEstimator, Wallet: n.cfg.Wallet, Filter: n.filter(), Logger: n.log,
 		OnEvent: func(ev monitor.Event) { n.monEvents = append(n.monEvents, monEvent{cs, ev}) },
 	}
 }
