@@ -101,9 +101,23 @@ func (tn *testNet) start(tnode *testNode) {
 		Logger: testLogger(tn.t, tnode.name),
 		Seed:   tnode.seed, Network: &chaincfg.RegressionNetParams, DataDir: tnode.dir,
 		Broadcaster: tn.chain, FeeEstimator: tn.chain, Wallet: tnode.wallet, Listener: ln,
-		Alias:   tnode.name,
-		OnEvent: func(e Event) { tnode.events <- e },
-		Policy:  Policy{MinDepth: 3, PaymentTimeout: 20 * time.Second, FundingTimeout: 2 * time.Second, AcceptZeroConf: tnode.acceptZeroConf},
+		Alias: tnode.name,
+		OnEvent: func(e Event) {
+			// OnEvent must not block the node: when the test is not
+			// reading events (benchmarks), the oldest is dropped.
+			for {
+				select {
+				case tnode.events <- e:
+					return
+				default:
+				}
+				select {
+				case <-tnode.events:
+				default:
+				}
+			}
+		},
+		Policy: Policy{MinDepth: 3, PaymentTimeout: 20 * time.Second, FundingTimeout: 2 * time.Second, AcceptZeroConf: tnode.acceptZeroConf},
 	})
 	if err != nil {
 		tn.t.Fatal(err)
