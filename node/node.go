@@ -77,6 +77,9 @@ type Node struct {
 	monDirty       map[*chanState]bool
 	monPrepared    []preparedUpdate
 	monEvents      []monEvent
+	// holdFinal, set only by tests, leaves matching HTLCs paid to this
+	// node unanswered, as a payee that has gone silent would.
+	holdFinal func(wire.PaymentHash) bool
 	// pendingMonitor holds monitor updates of a channel being opened,
 	// until the channel is registered.
 	pendingMonitor []*channel.MonitorUpdate

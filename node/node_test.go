@@ -675,3 +675,90 @@ func TestNodeChannelEvents(t *testing.T) {
 		return ca == 1 && cb == 1
 	})
 }
+
+// TestNodeForwardTimeoutOnChainDownstream holds an HTLC at a payee that
+// goes silent. The forwarding node must take its outgoing HTLC on chain
+// at expiry, time it out there, and fail the incoming HTLC back off
+// chain before the upstream deadline, so the upstream channel survives
+// and the payer gets a failure, not a force close.
+func TestNodeForwardTimeoutOnChainDownstream(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 5_000_000)
+	c := tn.addNode("carol", 0)
+	tn.connect(a, b)
+	tn.connect(b, c)
+	ab := tn.openChannel(a, b, 1_000_000, 0)
+	bc := tn.openChannel(b, c, 1_000_000, 0)
+
+	held := make(chan struct{}, 1)
+	if err := c.do(tn.ctx, func() error {
+		c.holdFinal = func(wire.PaymentHash) bool {
+			select {
+			case held <- struct{}{}:
+			default:
+			}
+			return true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	aliceBefore := a.channel(t, ab).Local
+	inv, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 50_000_000, Description: "silent payee", PrivateRouteHints: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		p   *Payment
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		p, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11})
+		done <- result{p, err}
+	}()
+	select {
+	case <-held:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the HTLC never reached carol")
+	}
+	tn.waitFor("HTLC in flight on both hops", func() bool {
+		return a.channel(t, ab).InFlightOut == 50_000_000+feeFor(DefaultFeeBase, DefaultFeePPM, 50_000_000) &&
+			b.channel(t, bc).InFlightOut == 50_000_000
+	})
+
+	var res result
+	mined := 0
+	for res.p == nil && res.err == nil {
+		select {
+		case res = <-done:
+			continue
+		default:
+		}
+		if mined > 400 {
+			t.Fatalf("no outcome after %d blocks", mined)
+		}
+		tn.mine(1)
+		mined++
+		time.Sleep(15 * time.Millisecond)
+	}
+	if res.err == nil && res.p.Status == PaymentStatusSucceeded {
+		t.Fatalf("payment to a silent payee succeeded: %+v", res.p)
+	}
+	t.Logf("outcome after %d blocks: payment %v, err %v", mined, res.p, res.err)
+
+	// Bob went on chain with carol, and only with carol.
+	if st := b.channel(t, bc).Status; st != "force-closed" && st != "closed" {
+		t.Fatalf("bob-carol channel is %q, want it closed on chain", st)
+	}
+	for _, n := range []*testNode{a, b} {
+		ch := n.channel(t, ab)
+		if ch.Status != "open" || ch.InFlightOut != 0 || ch.InFlightIn != 0 {
+			t.Fatalf("%s: alice-bob channel %+v, want open with nothing in flight", n.name, ch)
+		}
+	}
+	if got := a.channel(t, ab).Local; got != aliceBefore {
+		t.Fatalf("alice's balance %v, want %v back", got, aliceBefore)
+	}
+}

@@ -46,7 +46,12 @@ const (
 )
 
 // String names the status.
-func (s PaymentStatus) String() string { return [...]string{"in-flight", "succeeded", "failed"}[s] }
+func (s PaymentStatus) String() string {
+	if s > PaymentStatusFailed {
+		return fmt.Sprintf("PaymentStatus(%d)", uint8(s))
+	}
+	return [...]string{"in-flight", "succeeded", "failed"}[s]
+}
 
 // PaymentID identifies a payment; the caller may choose it (idempotency
 // key) or let the node draw one.
@@ -652,7 +657,9 @@ func decodePayment(v []byte) (*payment, error) {
 	p.Amount = wire.MilliSatoshi(r.U64("amount"))
 	p.total = wire.MilliSatoshi(r.U64("total"))
 	p.Fee = wire.MilliSatoshi(r.U64("fee"))
-	p.Status = PaymentStatus(r.U8("status"))
+	if p.Status = PaymentStatus(r.U8("status")); p.Status > PaymentStatusFailed {
+		return nil, fmt.Errorf("unknown payment status %d", uint8(p.Status))
+	}
 	r.Copy(p.Preimage[:], "preimage")
 	r.Copy(p.secret[:], "secret")
 	p.CreatedAt = time.Unix(0, int64(r.U64("created")))

@@ -179,6 +179,9 @@ func (n *Node) receiveFinal(cs *chanState, ev *channel.HTLCLockedIn, secret [32]
 	h := ev.HTLC
 	unknown := &onion.FailureMessage{Code: onion.CodeIncorrectOrUnknownPaymentDetails, HTLCAmount: h.Amount, Height: n.height}
 	part := heldPart{cs: cs, id: h.ID, amount: h.Amount, secret: secret}
+	if n.holdFinal != nil && n.holdFinal(h.PaymentHash) {
+		return
+	}
 
 	if inv, ok := n.invs.byID[h.PaymentHash]; ok && inv.keysend && inv.hasPart(cs.id, h.ID) {
 		n.whenConnected(cs, func() error { return n.settle(cs, h.ID, inv.preimage) })
