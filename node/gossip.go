@@ -15,8 +15,10 @@ import (
 // The node keeps the channel graph (package routing) in its store under
 // "graph/". Gossip from peers (channel_announcement with its four
 // signatures checked, channel_update and node_announcement with theirs) is
-// applied to it; a peer that supports gossip_queries is asked, with
-// gossip_timestamp_filter, for everything it knows and everything new.
+// applied to it; a peer that supports gossip_queries is asked for the
+// channels the graph lacks (query_channel_range, then
+// query_short_channel_ids: see gossip_sync.go) and, with
+// gossip_timestamp_filter, for everything new.
 // Funding outputs of announced channels are not checked against the chain
 // (the chain interface pushes blocks and cannot look an output up): such
 // channels carry no capacity, and pathfinding treats their capacity as
@@ -43,6 +45,9 @@ func (n *Node) loadGraph(ctx context.Context) error {
 
 // handleGossip handles a message that names no channel (loop).
 func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
+	if n.handleGossipQuery(pc, msg) {
+		return
+	}
 	now := n.now()
 	switch m := msg.(type) {
 	case *wire.ChannelAnnouncement:
@@ -101,6 +106,7 @@ func (n *Node) askGossip(pc *peerConn) {
 		ChainHash:      wire.ChainHash(*n.cfg.Network.GenesisHash),
 		FirstTimestamp: 0, TimestampRange: 0xffffffff,
 	})
+	n.startRangeSync(pc)
 }
 
 // gossipTick flushes and prunes the graph (loop).

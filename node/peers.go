@@ -27,6 +27,9 @@ type peerConn struct {
 	wake   chan struct{}
 	closed chan struct{}
 	once   sync.Once
+
+	// sync is the gossip query state (loop-owned).
+	sync gossipSync
 }
 
 // features is the init features field this node sends.
