@@ -345,7 +345,9 @@ func (ps *payments) launch(p *payment) {
 // send puts one attempt on its first channel (loop).
 func (ps *payments) send(p *payment, r *route) error {
 	n := ps.n
-	mpp := r.amount < p.total || p.Keysend
+	// A keysend carries payment_data only when it is split: lnd (v0.21)
+	// refuses a keysend with payment_data ("no mpp keysend supported").
+	mpp := r.amount < p.total
 	hops := make([]onion.Hop, len(r.hops))
 	for i, h := range r.hops {
 		pub, err := parseNodeID(h.Node)
