@@ -1,0 +1,201 @@
+package interop
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lnkit/lnkit/node"
+	"github.com/lnkit/lnkit/wire"
+)
+
+// Forwarding fees of the test's nodes, not the defaults, so that a fee
+// computed from a default would show.
+const (
+	lndBaseFee = 1500 // msat
+	lndFeePPM  = 200
+	lnkBaseFee = 2100 // msat
+	lnkFeePPM  = 300
+)
+
+var lndFeeArgs = []string{"--bitcoin.basefee=" + strconv.Itoa(lndBaseFee), "--bitcoin.feerate=" + strconv.Itoa(lndFeePPM)}
+
+// fee is what a hop charges to forward amt (BOLT 7: base + amt*ppm/1e6).
+func fee(base, ppm int64, amt wire.MilliSatoshi) wire.MilliSatoshi {
+	return wire.MilliSatoshi(base) + amt*wire.MilliSatoshi(ppm)/1_000_000
+}
+
+// graphEdge is an edge of lncli describegraph.
+type graphEdge struct {
+	ChannelID   string          `json:"channel_id"`
+	Node1Pub    string          `json:"node1_pub"`
+	Node2Pub    string          `json:"node2_pub"`
+	Node1Policy json.RawMessage `json:"node1_policy"`
+	Node2Policy json.RawMessage `json:"node2_policy"`
+}
+
+// waitGraphEdge waits until d's graph has the channel scid with both
+// directions' policies (channel_announcement and both channel_updates).
+func waitGraphEdge(t *testing.T, d *Lnd, scid string) {
+	t.Helper()
+	waitFor(t, 90*time.Second, "lnd's graph has channel "+scid+" with both policies", func() error {
+		out, err := d.cli("getchaninfo", "--chan_id="+scid)
+		if err != nil {
+			return err
+		}
+		var e graphEdge
+		if err := json.Unmarshal(out, &e); err != nil {
+			return err
+		}
+		if len(e.Node1Policy) == 0 || string(e.Node1Policy) == "null" || len(e.Node2Policy) == 0 || string(e.Node2Policy) == "null" {
+			return errors.New("a policy is missing")
+		}
+		return nil
+	})
+}
+
+// TestMultiHop pays over two hops with lnd at either end and lnkit at the
+// other, and through lnkit between two lnd nodes:
+//
+//	lnkit -> A -> B   lnkit learns A-B from A's gossip (it sends
+//	                  gossip_timestamp_filter) and routes over it;
+//	B -> A -> lnkit   B routes over lnkit's channel, which lnkit announced
+//	                  (announcement_signatures, channel_announcement,
+//	                  channel_update) and A relayed;
+//	A -> lnkit -> B   A pays B through lnkit (--outgoing_chan_id), lnkit
+//	                  forwards and charges its advertised fee.
+//
+// Every hop charges the fees it advertises; the payers' fees are checked
+// against them.
+func TestMultiHop(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, LnkitConfig{Policy: node.Policy{FeeBase: lnkBaseFee, FeePPM: lnkFeePPM}}, lndFeeArgs...)
+	a := e.lnd
+	b := StartLnd(t, e.chain, append(append([]string{}, gossipArgs...), lndFeeArgs...)...)
+	FundLnd(t, e.chain, b, 1)
+	a.CLI(t, nil, "connect", b.PubKey+"@"+b.P2PAddr)
+	e.lk.Connect(t, b)
+
+	// A-B, public, opened by A with half pushed to B, and lnkit-A,
+	// public, opened by lnkit with a third pushed to A; openFromLnkit
+	// mines six blocks over both.
+	var ab struct {
+		FundingTxid string `json:"funding_txid"`
+		OutputIndex int    `json:"output_index"`
+	}
+	a.CLI(t, &ab, "openchannel", "--node_key="+b.PubKey, "--local_amt=2000000", "--push_amt=1000000")
+	abPoint := fmt.Sprintf("%s:%d", ab.FundingTxid, ab.OutputIndex)
+	e.chain.WaitMempool(t, 1)
+	lkA, lkAPoint := e.openFromLnkit(t, a, node.OpenChannelRequest{Amount: 1_500_000, Push: 500_000_000})
+	abScid := a.WaitChannel(t, abPoint, "active", nil).Scid
+	lkAScid := lndChannel(t, a, lkAPoint).Scid
+	waitGraphEdge(t, a, abScid)
+	waitGraphEdge(t, b, abScid)
+	// lnkit announced its channel with A: B has it from gossip.
+	waitGraphEdge(t, b, lkAScid)
+	// lnkit learnt A-B from A: it relays each message it applies to its
+	// graph to its other peers, so B receiving A-B's two channel_updates
+	// from lnkit shows that lnkit has both.
+	waitRelayed(t, b, e.lk.PubKey(), abScid, 2)
+
+	t.Run("LnkitToLndToLnd", func(t *testing.T) {
+		amt := wire.MilliSatoshi(50_000_000)
+		bolt11, hash := lndAddInvoice(t, b, amt)
+		p, err := e.lk.Node.PayInvoice(ctxFor(t, 90*time.Second), node.PayInvoiceRequest{Invoice: bolt11})
+		if err != nil {
+			t.Fatalf("PayInvoice: %v\nA: %s\nB: %s", err, a.LogLines("HSWC", "rror"), b.LogLines("INVC", "rror"))
+		}
+		if p.Status != node.PaymentStatusSucceeded || fmt.Sprintf("%x", p.PaymentHash[:]) != hash {
+			t.Fatalf("payment %+v", p)
+		}
+		// A charges its advertised fee on what it forwards to B.
+		want := fee(lndBaseFee, lndFeePPM, amt)
+		if len(p.Route) != 1 || len(p.Route[0]) != 2 || p.Fee != want || p.Route[0][1].Amount != amt || p.Route[0][0].Amount != amt+want {
+			t.Fatalf("lnkit paid a fee of %v over %v; A advertises %v", p.Fee, p.Route, want)
+		}
+		inv := lndInvoice(t, b, hash)
+		if inv.State != "SETTLED" || atoi(t, inv.AmtPaidMsat) != int64(amt) {
+			t.Fatalf("B's invoice %+v", inv)
+		}
+		t.Logf("lnkit -> A -> B: %v, fee %v", amt, p.Fee)
+	})
+
+	t.Run("LndToLndToLnkit", func(t *testing.T) {
+		amt := wire.MilliSatoshi(30_000_000)
+		// No route hints: B finds lnkit's announced channel in its graph.
+		inv, err := e.lk.Node.CreateInvoice(ctxFor(t, 10*time.Second), node.InvoiceRequest{Amount: amt, Description: "multihop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lp := lndPay(t, b, "payinvoice", inv.Bolt11)
+		want := fee(lndBaseFee, lndFeePPM, amt)
+		if atoi(t, lp.FeeMsat) != int64(want) || atoi(t, lp.ValueMsat) != int64(amt) {
+			t.Fatalf("B paid %s msat with fee %s msat; A advertises %v", lp.ValueMsat, lp.FeeMsat, want)
+		}
+		if len(lp.Htlcs) == 0 || len(lp.Htlcs[0].Route.Hops) != 2 || lp.Htlcs[0].Route.Hops[1].ChanID != lkAScid {
+			t.Fatalf("B's route %+v", lp.Htlcs)
+		}
+		got := lnkitInvoice(t, e.lk, inv.PaymentHash)
+		if got.Received != amt {
+			t.Fatalf("lnkit received %v, want %v", got.Received, amt)
+		}
+		t.Logf("B -> A -> lnkit: %v, fee %v", amt, want)
+	})
+
+	// lnkit-B, public, opened by lnkit: A pays B through lnkit.
+	lkB, lkBPoint := e.openFromLnkit(t, b, node.OpenChannelRequest{Amount: 1_500_000, Push: 500_000_000})
+	lkBScid := lndChannel(t, b, lkBPoint).Scid
+	waitGraphEdge(t, a, lkBScid)
+
+	t.Run("LndToLnkitToLnd", func(t *testing.T) {
+		amt := wire.MilliSatoshi(40_000_000)
+		bolt11, hash := lndAddInvoice(t, b, amt)
+		lp := lndPay(t, a, "payinvoice", "--outgoing_chan_id="+lkAScid, bolt11)
+		want := fee(lnkBaseFee, lnkFeePPM, amt)
+		if atoi(t, lp.FeeMsat) != int64(want) {
+			t.Fatalf("A paid a fee of %s msat through lnkit, which advertises %v", lp.FeeMsat, want)
+		}
+		if len(lp.Htlcs) == 0 || len(lp.Htlcs[0].Route.Hops) != 2 || lp.Htlcs[0].Route.Hops[1].ChanID != lkBScid {
+			t.Fatalf("A's route %+v", lp.Htlcs)
+		}
+		if lndInvoice(t, b, hash).State != "SETTLED" {
+			t.Fatal("B's invoice not settled")
+		}
+		var fwd *node.HTLCForwarded
+		waitFor(t, 30*time.Second, "lnkit's HTLCForwarded", func() error {
+			for _, x := range e.lk.Events() {
+				if f, ok := x.(*node.HTLCForwarded); ok {
+					fwd = f
+					return nil
+				}
+			}
+			return errors.New("none")
+		})
+		if fwd.InChannel != lkA || fwd.OutChannel != lkB || fwd.AmountOut != amt || fwd.AmountIn != amt+want {
+			t.Fatalf("lnkit forwarded %+v, want %v -> %v, %v in, %v out", fwd, lkA, lkB, amt+want, amt)
+		}
+		t.Logf("A -> lnkit -> B: %v, lnkit's fee %v", amt, want)
+	})
+}
+
+// waitRelayed waits until d's log shows n channel_updates for scid
+// received from the peer from.
+func waitRelayed(t *testing.T, d *Lnd, from, scid string, n int) {
+	t.Helper()
+	waitFor(t, 60*time.Second, fmt.Sprintf("%d channel_updates of %s relayed by %s", n, scid, from[:8]), func() error {
+		got := 0
+		for _, line := range strings.Split(d.LogLines("Received ChannelUpdate"), "\n") {
+			if strings.Contains(line, "short_chan_id="+scid) && strings.Contains(line, "from "+from) {
+				got++
+			}
+		}
+		if got < n {
+			return fmt.Errorf("%d seen", got)
+		}
+		return nil
+	})
+}
