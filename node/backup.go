@@ -35,6 +35,8 @@ type recovery struct {
 	s        *backup.Single
 	keyIndex uint32
 	swept    bool
+	// sweeping is set while a sweep is being built and broadcast.
+	sweeping bool
 	closeTx  *btcwire.MsgTx
 }
 
@@ -73,7 +75,7 @@ func (n *Node) ExportBackup(ctx context.Context) ([]byte, error) {
 func (n *Node) backupMulti(ctx context.Context, peer *[33]byte) (*backup.Multi, error) {
 	m := &backup.Multi{}
 	for _, cs := range n.channels {
-		if cs.status == chanClosed || peer != nil && cs.peer != *peer {
+		if cs.status >= chanClosed || peer != nil && cs.peer != *peer {
 			continue
 		}
 		pub, err := parseNodeID(cs.peer)
@@ -140,7 +142,7 @@ func (n *Node) peerStorageChanged(peer [33]byte) {
 // channel with (loop).
 func (n *Node) handlePeerStorage(pc *peerConn, m *wire.PeerStorage) {
 	for _, cs := range n.channels {
-		if cs.peer == pc.id && cs.status != chanClosed {
+		if cs.peer == pc.id && cs.status < chanClosed {
 			n.batch.Put(keyPeerStore+hex.EncodeToString(pc.id[:]), append([]byte(nil), m.Blob...))
 			return
 		}
@@ -177,7 +179,7 @@ func (n *Node) handlePeerStorageRetrieval(pc *peerConn, m *wire.PeerStorageRetri
 		if _, ok := n.channels[id]; ok {
 			continue
 		}
-		if _, ok := n.recovering[id]; ok {
+		if _, ok := n.recovering[id]; ok || n.recovered[id] {
 			continue
 		}
 		n.log.Warn("the peer returned a backup of a channel this node does not have: recovering it", "channel", id)
@@ -207,7 +209,10 @@ func (n *Node) RestoreBackup(ctx context.Context, blob []byte) error {
 		for i := range m.Singles {
 			s := &m.Singles[i]
 			id := s.ChannelID()
-			if _, ok := n.channels[id]; ok {
+			if _, ok := n.channels[id]; ok || n.recovered[id] {
+				continue
+			}
+			if _, ok := n.recovering[id]; ok {
 				continue
 			}
 			if err := n.startRecovery(s); err != nil {
@@ -297,6 +302,15 @@ func (n *Node) loadRecoveries(ctx context.Context) error {
 		return err
 	}
 	for _, k := range keys {
+		if strings.HasSuffix(k, "/done") {
+			// A finished recovery: the record is its sweep.
+			raw, err := hex.DecodeString(strings.TrimSuffix(strings.TrimPrefix(k, keyRecover), "/done"))
+			if err != nil || len(raw) != 32 {
+				return fmt.Errorf("node: corrupt recovery key %s", k)
+			}
+			n.recovered[wire.ChannelID(raw)] = true
+			continue
+		}
 		v, err := n.st.Get(ctx, k)
 		if err != nil {
 			return err
@@ -308,9 +322,6 @@ func (n *Node) loadRecoveries(ctx context.Context) error {
 		ki, err := parseKeyInfo(s.KeyInfo)
 		if err != nil {
 			return err
-		}
-		if strings.HasSuffix(k, "/done") {
-			continue
 		}
 		n.recovering[s.ChannelID()] = &recovery{s: s, keyIndex: ki}
 		n.watchRecovery(s)
@@ -333,7 +344,7 @@ func (n *Node) watchRecovery(s *backup.Single) {
 // closing transaction once it can (loop).
 func (n *Node) recoveryBlock(b *chain.Block) {
 	for id, r := range n.recovering {
-		if r.swept {
+		if r.swept || r.sweeping {
 			continue
 		}
 		if r.closeTx == nil {
@@ -350,29 +361,40 @@ func (n *Node) recoveryBlock(b *chain.Block) {
 		}
 		id, r := id, r
 		tx := r.closeTx
+		rate := n.feeEstimate()
+		signer := n.machineConfig(r.keyIndex).Signer
+		r.sweeping = true
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
+			done := func() { n.post(func() { r.sweeping = false }) }
 			dest, err := n.cfg.Wallet.NewScript(n.ctx)
 			if err != nil {
+				done()
 				return
 			}
-			sw, err := backup.SweepToRemote(n.ctx, n.machineConfig(r.keyIndex).Signer, r.s, tx, nil, dest, n.feeEstimate())
+			sw, err := backup.SweepToRemote(n.ctx, signer, r.s, tx, nil, dest, rate)
 			if err != nil {
 				n.log.Info("recovery sweep not possible", "channel", id, "err", err)
-				if errors.Is(err, backup.ErrInvalid) {
-					n.post(func() { r.swept = true })
-				}
+				n.post(func() {
+					r.sweeping = false
+					if errors.Is(err, backup.ErrInvalid) {
+						r.swept = true
+					}
+				})
 				return
 			}
 			if err := n.cfg.Broadcaster.Broadcast(n.ctx, sw.Tx); err != nil {
 				// Too early (CSV 1 under anchors): the next block tries
 				// again.
 				n.log.Info("recovery sweep broadcast", "channel", id, "err", err)
+				done()
 				return
 			}
 			n.post(func() {
+				r.sweeping = false
 				r.swept = true
+				n.recovered[id] = true
 				var buf bytes.Buffer
 				sw.Tx.Serialize(&buf)
 				n.batch.Put(keyRecover+hex.EncodeToString(id[:])+"/done", buf.Bytes())

@@ -40,6 +40,7 @@ func (n *Node) BlockConnected(ctx context.Context, b *chain.Block) error {
 		}
 		for _, cs := range n.channels {
 			n.execute(cs, cs.m.BlockHeight(b.Height))
+			n.checkOwed(cs, b.Height)
 		}
 		n.monitorsBlock(b)
 		n.recoveryBlock(b)

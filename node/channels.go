@@ -31,11 +31,20 @@ const (
 	chanOpen chanStatus = iota
 	chanClosing
 	chanForceClosed
+	// chanClosed: the closing transaction confirmed; outputs may still be
+	// waiting for claims, so the channel and its monitor stay loaded.
 	chanClosed
+	// chanResolved: every output is irrevocably resolved
+	// (monitor.ClaimsResolved), or the funding never confirmed. Only
+	// these channels are left out at load.
+	chanResolved
 )
 
 func (s chanStatus) String() string {
-	return [...]string{"open", "closing", "force-closed", "closed"}[s]
+	if s > chanResolved {
+		return fmt.Sprintf("chanStatus(%d)", uint8(s))
+	}
+	return [...]string{"open", "closing", "force-closed", "closed", "closed"}[s]
 }
 
 // chanState is one channel the node has.
@@ -58,6 +67,10 @@ type chanState struct {
 	readyReported bool
 	// closeTx is the transaction that closed the channel, once known.
 	closeTx string
+	// owed are incoming HTLCs whose preimage this node holds but whose
+	// fulfill is not yet in the channel (the peer is away): id to
+	// cltv_expiry. See claimIncoming.
+	owed map[uint64]uint32
 }
 
 func (n *Node) chanRecord(cs *chanState) []byte {
@@ -113,7 +126,10 @@ func (n *Node) load(ctx context.Context) error {
 		cs := &chanState{keyIndex: binary.BigEndian.Uint32(v[1:5]), status: chanStatus(v[38])}
 		copy(cs.id[:], raw)
 		copy(cs.peer[:], v[5:38])
-		if cs.status == chanClosed {
+		if cs.status > chanResolved {
+			return fmt.Errorf("node: channel record %s: unknown status %d", k, v[38])
+		}
+		if cs.status == chanResolved {
 			continue
 		}
 		m, err := channel.RestoreMachine(ctx, n.st, cs.id, n.machineConfig(cs.keyIndex))
@@ -248,12 +264,13 @@ func (n *Node) execute(cs *chanState, acts []channel.Action) {
 func (n *Node) onChannelFailed(cs *chanState, ev *channel.ChannelFailed) {
 	n.log.Warn("channel failed", "channel", cs.id, "err", ev.Err, "broadcast", ev.Broadcast)
 	if errors.Is(ev.Err, channel.ErrFundingTimeout) {
-		cs.status = chanClosed
+		// The funding never confirmed: there is nothing to watch.
+		cs.status = chanResolved
 		n.saveChan(cs)
 		n.events.push(&ChannelClosed{ChannelID: cs.id, Peer: cs.peer, Reason: ev.Err.Error()})
 		return
 	}
-	if cs.status == chanForceClosed || cs.status == chanClosed {
+	if cs.status >= chanForceClosed {
 		return
 	}
 	cs.status = chanForceClosed

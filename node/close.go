@@ -54,12 +54,10 @@ func (n *Node) CloseChannel(ctx context.Context, id wire.ChannelID, force bool) 
 				return err
 			}
 			txid = c.TxHash
+			// The channel's failure reaches onChannelFailed, which
+			// hands the close to the monitor: it broadcasts, bumps
+			// and rebroadcasts the commitment until it confirms.
 			n.execute(cs, cs.m.Fail(errors.New("force close requested by the host")))
-			if cs.status != chanForceClosed {
-				cs.status = chanForceClosed
-				n.saveChan(cs)
-				n.forceClose(cs)
-			}
 			return nil
 		})
 		return txid, err

@@ -187,18 +187,15 @@ func (n *Node) onOutgoingSettled(cs *chanState, ev *channel.HTLCSettled) {
 		// fulfill is recorded in its channel: a crash before then
 		// replays the outcome, never a second forward.
 		pre, id := ev.Preimage, ev.ID
-		n.whenConnected(in, func() error {
-			if _, still := n.fwd.byOut[l.out]; !still {
-				return nil
-			}
-			if err := n.settle(in, l.in.id, pre); err != nil {
-				return err
-			}
+		if _, still := n.fwd.byOut[l.out]; !still {
+			return
+		}
+		linked := func() bool { _, ok := n.fwd.byOut[l.out]; return ok }
+		n.claimIncoming(in, l.in.id, l.incomingCLTV, pre, linked, func() {
 			n.fwd.drop(l)
 			n.execute(cs, cs.m.AckResolution(id))
 			ev := &HTLCForwarded{InChannel: l.in.ch, OutChannel: l.out.ch, AmountIn: l.amtIn, AmountOut: l.amtOut}
 			n.afterCommit(func() { n.events.push(ev) })
-			return nil
 		})
 		return
 	}

@@ -323,7 +323,10 @@ func (n *Node) broadcastFunding(op *opening, id wire.ChannelID) {
 				if err != nil {
 					n.log.Error("funding broadcast", "channel", id, "err", err)
 				}
-				op.done <- openResult{id: id, err: err}
+				select {
+				case op.done <- openResult{id: id, err: err}:
+				default: // the opening already reported its outcome
+				}
 			})
 		}()
 	})

@@ -321,6 +321,7 @@ type heldPart struct {
 	cs     *chanState
 	id     uint64
 	amount wire.MilliSatoshi
+	cltv   uint32
 	secret [32]byte // the onion shared secret, for the failure
 }
 

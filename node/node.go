@@ -60,10 +60,13 @@ type Node struct {
 	byAlias  map[uint64]*chanState
 	// recovering are channels being recovered from a backup.
 	recovering map[wire.ChannelID]*recovery
-	nextKey    uint32
-	pays       *payments
-	invs       *invoices
-	fwd        *forwards
+	// recovered are channels whose recovery swept (never recovered again
+	// when a peer hands back an old backup).
+	recovered map[wire.ChannelID]bool
+	nextKey   uint32
+	pays      *payments
+	invs      *invoices
+	fwd       *forwards
 	// writeFailures counts consecutive failed batch writes.
 	writeFailures int
 	// toSign are channels with updates to commit at the end of the turn.
@@ -114,6 +117,7 @@ func New(cfg Config) (*Node, error) {
 		toSign:     map[*chanState]bool{},
 		monDirty:   map[*chanState]bool{},
 		recovering: map[wire.ChannelID]*recovery{},
+		recovered:  map[wire.ChannelID]bool{},
 	}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
@@ -290,7 +294,10 @@ func (n *Node) loop() {
 func (n *Node) commit() {
 	for round := 0; ; round++ {
 		n.signPending()
-		n.prepareMonitors()
+		if !n.prepareMonitors() {
+			n.log.Info("stopping: the turn's state changes are not written and its messages not sent")
+			return
+		}
 		if n.batch.Len() > 0 {
 			if err := n.st.Write(n.ctx, &n.batch); err != nil {
 				n.writeFailures++

@@ -52,6 +52,10 @@ type testNode struct {
 	events chan Event
 	// acceptZeroConf makes the node accept zero-conf channels.
 	acceptZeroConf bool
+	// policy, when set, adjusts the node's policy at each start.
+	policy func(*Policy)
+	// broadcaster, when set, replaces the chain's at the next start.
+	broadcaster chain.Broadcaster
 }
 
 func newTestNet(t testing.TB) *testNet {
@@ -64,8 +68,14 @@ func newTestNet(t testing.TB) *testNet {
 // addNode starts a node with a funded wallet and a store.File on disk.
 func (tn *testNet) addNode(name string, funds btcutil.Amount) *testNode {
 	tn.t.Helper()
+	return tn.addNodeWith(name, funds, nil)
+}
+
+// addNodeWith is addNode with a policy adjustment.
+func (tn *testNet) addNodeWith(name string, funds btcutil.Amount, policy func(*Policy)) *testNode {
+	tn.t.Helper()
 	seed := sha256.Sum256([]byte("node seed " + name))
-	tnode := &testNode{name: name, wallet: tn.chain.NewWallet(), dir: tn.t.TempDir(), seed: seed[:], events: make(chan Event, 1024)}
+	tnode := &testNode{name: name, wallet: tn.chain.NewWallet(), dir: tn.t.TempDir(), seed: seed[:], events: make(chan Event, 1024), policy: policy}
 	if funds > 0 {
 		if _, err := tnode.wallet.Fund(tn.ctx, funds); err != nil {
 			tn.t.Fatal(err)
@@ -97,10 +107,18 @@ func (tn *testNet) start(tnode *testNode) {
 		tn.t.Fatal(err)
 	}
 	tnode.addr = ln.Addr().String()
+	pol := Policy{MinDepth: 3, PaymentTimeout: 20 * time.Second, FundingTimeout: 2 * time.Second, AcceptZeroConf: tnode.acceptZeroConf}
+	if tnode.policy != nil {
+		tnode.policy(&pol)
+	}
+	var bc chain.Broadcaster = tn.chain
+	if tnode.broadcaster != nil {
+		bc = tnode.broadcaster
+	}
 	n, err := New(Config{
 		Logger: testLogger(tn.t, tnode.name),
 		Seed:   tnode.seed, Network: &chaincfg.RegressionNetParams, DataDir: tnode.dir,
-		Broadcaster: tn.chain, FeeEstimator: tn.chain, Wallet: tnode.wallet, Listener: ln,
+		Broadcaster: bc, FeeEstimator: tn.chain, Wallet: tnode.wallet, Listener: ln,
 		Alias: tnode.name,
 		OnEvent: func(e Event) {
 			// OnEvent must not block the node: when the test is not
@@ -117,7 +135,7 @@ func (tn *testNet) start(tnode *testNode) {
 				}
 			}
 		},
-		Policy: Policy{MinDepth: 3, PaymentTimeout: 20 * time.Second, FundingTimeout: 2 * time.Second, AcceptZeroConf: tnode.acceptZeroConf},
+		Policy: pol,
 	})
 	if err != nil {
 		tn.t.Fatal(err)

@@ -145,7 +145,7 @@ func (n *Node) ListPeers(ctx context.Context) ([]PeerInfo, error) {
 func (n *Node) reconnectPeers(ctx context.Context) {
 	want := map[[33]byte]bool{}
 	for _, cs := range n.channels {
-		if cs.status != chanClosed {
+		if cs.status < chanClosed {
 			want[cs.peer] = true
 		}
 	}

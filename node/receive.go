@@ -3,6 +3,7 @@ package node
 import (
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -100,9 +101,61 @@ func (n *Node) settle(cs *chanState, id uint64, pre htlc.Preimage) error {
 	if err != nil {
 		return err
 	}
+	// From here the fulfill is in the channel's log, whose own deadline
+	// (channel.Policy.FulfillDeadline) takes over.
+	delete(cs.owed, id)
 	n.execute(cs, acts)
 	n.signSoon(cs)
 	return nil
+}
+
+// claimIncoming fulfills the incoming HTLC id (with cltv_expiry cltv) now,
+// or once the channel reconnects (loop). The preimage goes to the
+// channel's monitor in this turn's batch either way, so a commitment that
+// confirms while the peer is away is claimed on chain; and until the
+// fulfill is in the channel, checkOwed force-closes the channel when the
+// HTLC comes within FulfillDeadline blocks of its expiry (BOLT 2: the
+// incoming HTLC must be claimed on chain before the peer can time it
+// out). still, if not nil, is asked before the fulfill whether it is
+// still wanted; done, if not nil, runs after a successful fulfill.
+func (n *Node) claimIncoming(cs *chanState, id uint64, cltv uint32, pre htlc.Preimage, still func() bool, done func()) {
+	p := pre
+	n.monitorUpdate(cs, &channel.MonitorUpdate{ChannelID: cs.id, Preimage: &p})
+	if cs.owed == nil {
+		cs.owed = map[uint64]uint32{}
+	}
+	cs.owed[id] = cltv
+	n.whenConnected(cs, func() error {
+		if still != nil && !still() {
+			return nil
+		}
+		if err := n.settle(cs, id, pre); err != nil {
+			return err
+		}
+		if done != nil {
+			done()
+		}
+		return nil
+	})
+}
+
+// checkOwed goes on chain for an owed incoming HTLC (see claimIncoming)
+// that the peer has not let us fulfill in time (loop).
+func (n *Node) checkOwed(cs *chanState, height uint32) {
+	if len(cs.owed) == 0 || cs.status >= chanForceClosed {
+		return
+	}
+	deadline := n.cfg.Policy.Channel.FulfillDeadline
+	if deadline == 0 {
+		deadline = channel.DefaultFulfillDeadline
+	}
+	for id, cltv := range cs.owed {
+		if uint64(height)+uint64(deadline) >= uint64(cltv) {
+			err := fmt.Errorf("%w: incoming HTLC %d expires at %d and the peer has not reconnected to take its fulfill", channel.ErrDeadline, id, cltv)
+			n.execute(cs, cs.m.Fail(err))
+			return
+		}
+	}
 }
 
 // failMalformed answers an unreadable onion with update_fail_malformed_htlc.
@@ -178,13 +231,13 @@ func (n *Node) onLockedIn(cs *chanState, ev *channel.HTLCLockedIn) {
 func (n *Node) receiveFinal(cs *chanState, ev *channel.HTLCLockedIn, secret [32]byte, payload *onion.HopPayload) {
 	h := ev.HTLC
 	unknown := &onion.FailureMessage{Code: onion.CodeIncorrectOrUnknownPaymentDetails, HTLCAmount: h.Amount, Height: n.height}
-	part := heldPart{cs: cs, id: h.ID, amount: h.Amount, secret: secret}
+	part := heldPart{cs: cs, id: h.ID, amount: h.Amount, cltv: h.CLTVExpiry, secret: secret}
 	if n.holdFinal != nil && n.holdFinal(h.PaymentHash) {
 		return
 	}
 
 	if inv, ok := n.invs.byID[h.PaymentHash]; ok && inv.keysend && inv.hasPart(cs.id, h.ID) {
-		n.whenConnected(cs, func() error { return n.settle(cs, h.ID, inv.preimage) })
+		n.claimIncoming(cs, h.ID, h.CLTVExpiry, inv.preimage, nil, nil)
 		return
 	}
 	if keysend.IsKeysend(payload) {
@@ -220,7 +273,7 @@ func (n *Node) receiveFinal(cs *chanState, ev *channel.HTLCLockedIn, secret [32]
 	if ok && inv.State == InvoiceSettled && inv.hasPart(cs.id, h.ID) {
 		// A part this node already accepted (a replay after a restart):
 		// the decision is durable; carry it out.
-		n.whenConnected(cs, func() error { return n.settle(cs, h.ID, inv.preimage) })
+		n.claimIncoming(cs, h.ID, h.CLTVExpiry, inv.preimage, nil, nil)
 		return
 	}
 	if !ok || inv.State != InvoiceOpen || payload.PaymentData == nil || payload.PaymentData.PaymentSecret != inv.secret {
@@ -303,7 +356,7 @@ func (n *Node) addPart(set *partSet, p heldPart) {
 	n.invs.save(inv)
 	for _, part := range set.parts {
 		part := part
-		n.whenConnected(part.cs, func() error { return n.settle(part.cs, part.id, *pre) })
+		n.claimIncoming(part.cs, part.id, part.cltv, *pre, nil, nil)
 	}
 	delete(n.invs.sets, set.hash)
 	ev := &PaymentReceived{PaymentHash: set.hash, Amount: set.sum, Keysend: set.keysend != nil, CustomRecords: set.custom}

@@ -106,18 +106,25 @@ func (n *Node) monitorUpdate(cs *chanState, u *channel.MonitorUpdate) {
 	n.monDirty[cs] = true
 }
 
-// prepareMonitors adds the turn's monitor writes to the batch (loop).
-func (n *Node) prepareMonitors() {
+// prepareMonitors adds the turn's monitor writes to the batch (loop). It
+// reports false when the node is stopping and a monitor could not answer:
+// the turn is then neither written nor sent.
+func (n *Node) prepareMonitors() bool {
 	for cs := range n.monDirty {
-		delete(n.monDirty, cs)
 		ups := cs.monUpdates
-		cs.monUpdates = nil
 		if cs.mon == nil || len(ups) == 0 {
+			delete(n.monDirty, cs)
+			cs.monUpdates = nil
 			continue
 		}
 		pr, err := cs.mon.Prepare(n.ctx, ups...)
+		if err != nil && n.ctx.Err() != nil {
+			return false
+		}
+		delete(n.monDirty, cs)
+		cs.monUpdates = nil
 		if err != nil {
-			n.log.Error("monitor refused the channel's update", "channel", cs.id, "err", err)
+			n.monitorRefused(cs, err)
 			continue
 		}
 		for _, op := range pr.Batch().Ops() {
@@ -129,6 +136,24 @@ func (n *Node) prepareMonitors() {
 		}
 		n.monPrepared = append(n.monPrepared, preparedUpdate{cs, pr})
 	}
+	return true
+}
+
+// monitorRefused fails a channel whose monitor refused an update (loop).
+// The monitor cannot watch the state the update describes, so nothing
+// that commits to that state may reach the peer: the connection is
+// dropped before this turn's messages are released (they are bound to
+// it), and the channel fails in this same batch, so it never sends them
+// after a restart either (a failed channel answers reestablish with its
+// error). The monitor's latest commitment stays safe to broadcast: the
+// revocation that would make it unsafe has not left.
+func (n *Node) monitorRefused(cs *chanState, err error) {
+	n.log.Error("the channel's monitor refused its update: failing the channel and dropping the connection before anything of this turn is sent", "channel", cs.id, "err", err)
+	if pc, ok := n.peers[cs.peer]; ok {
+		n.removePeer(pc)
+		pc.close()
+	}
+	n.execute(cs, cs.m.Fail(fmt.Errorf("node: the channel's monitor refused its update: %w", err)))
 }
 
 type preparedUpdate struct {
@@ -166,7 +191,9 @@ func (n *Node) prepareMonitorsNow() {
 	if len(n.monDirty) == 0 {
 		return
 	}
-	n.prepareMonitors()
+	if !n.prepareMonitors() {
+		return
+	}
 	if n.batch.Len() > 0 {
 		if err := n.st.Write(n.ctx, &n.batch); err != nil {
 			n.log.Error("store write before a block", "err", err)
@@ -196,8 +223,13 @@ func (n *Node) handleMonitorEvents() {
 	for _, me := range evs {
 		cs, ev := me.cs, me.ev
 		switch ev := ev.(type) {
+		case *monitor.ClaimsResolved:
+			if cs.status != chanResolved {
+				cs.status = chanResolved
+				n.saveChan(cs)
+			}
 		case *monitor.ChannelClosed:
-			if cs.status != chanClosed {
+			if cs.status < chanClosed {
 				cs.status = chanClosed
 				n.saveChan(cs)
 				e := &ChannelClosed{ChannelID: cs.id, Peer: cs.peer, Reason: "closed on chain: " + ev.Kind.String()}
