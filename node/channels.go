@@ -71,6 +71,10 @@ type chanState struct {
 	// fulfill is not yet in the channel (the peer is away): id to
 	// cltv_expiry. See claimIncoming.
 	owed map[uint64]uint32
+	// peerUpdate is the peer's latest channel_update for its direction
+	// of this channel (signature checked): its fee and cltv_expiry_delta
+	// go into route hints. Not persisted: peers send it on reconnect.
+	peerUpdate *wire.ChannelUpdate
 }
 
 func (n *Node) chanRecord(cs *chanState) []byte {

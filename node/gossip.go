@@ -1,6 +1,7 @@
 package node
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"time"
@@ -63,6 +64,7 @@ func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
 			n.relay(pc, m)
 		}
 	case *wire.ChannelUpdate:
+		n.notePeerUpdate(pc, m)
 		info, ok := n.graph.Channel(m.ShortChannelID)
 		if !ok {
 			return
@@ -86,6 +88,39 @@ func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
 			n.relay(pc, m)
 		}
 	}
+}
+
+// notePeerUpdate keeps a peer's channel_update for a channel with it
+// (loop), whether or not the channel is public: route hints need the
+// peer's fee for forwarding to us.
+func (n *Node) notePeerUpdate(pc *peerConn, u *wire.ChannelUpdate) {
+	for _, cs := range n.channels {
+		if cs.peer != pc.id || !refersTo(cs, u.ShortChannelID) {
+			continue
+		}
+		peerIsNode1 := bytes.Compare(pc.id[:], n.id[:]) < 0
+		if (u.Direction() == 0) != peerIsNode1 {
+			return // our direction, not the peer's
+		}
+		if err := u.VerifySignature(wire.Point(pc.id)); err != nil {
+			n.log.Debug("bad channel_update from the peer", "channel", cs.id, "err", err)
+			return
+		}
+		if cs.peerUpdate == nil || u.Timestamp > cs.peerUpdate.Timestamp {
+			cs.peerUpdate = u
+		}
+		return
+	}
+}
+
+// refersTo reports whether scid names cs: its short_channel_id or
+// either alias.
+func refersTo(cs *chanState, scid wire.ShortChannelID) bool {
+	if real, ok := cs.m.ShortChannelID(); ok && real == scid {
+		return true
+	}
+	local, remote := cs.m.Aliases()
+	return local != nil && *local == scid || remote != nil && *remote == scid
 }
 
 // relay passes new gossip on to the other peers (BOLT 7 "Rebroadcasting").

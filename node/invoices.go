@@ -294,10 +294,17 @@ func (n *Node) routeHints() []invoice.RouteHint {
 		if err != nil {
 			continue
 		}
-		out = append(out, invoice.RouteHint{{
+		// The hop is the peer forwarding to us: its fee and delta,
+		// from its channel_update; without one, ours as a guess (a
+		// payer told too little learns the real one from the failure).
+		hop := invoice.HopHint{
 			NodeID: peerKey, ChannelID: scid, FeeBase: n.cfg.Policy.FeeBase,
 			FeeProportionalMillionths: n.cfg.Policy.FeePPM, CLTVExpiryDelta: n.cfg.Policy.CLTVDelta,
-		}})
+		}
+		if u := cs.peerUpdate; u != nil {
+			hop.FeeBase, hop.FeeProportionalMillionths, hop.CLTVExpiryDelta = u.FeeBase, u.FeeProportionalMillionths, u.CLTVExpiryDelta
+		}
+		out = append(out, invoice.RouteHint{hop})
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/lnkit/lnkit/invoice"
 	"github.com/lnkit/lnkit/routing"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -137,4 +138,42 @@ func TestNodeForwardFourHopsCLTV(t *testing.T) {
 		t.Fatalf("final amount %v, fee %v (hops' fees %v)", r[3].Amount, pay.Fee, fees)
 	}
 	tn.waitFor("erin paid", func() bool { return erin.channel(t, last).Local == amt })
+}
+
+// TestNodeRouteHintPeerFee checks that an invoice's route hint carries
+// the fee and cltv_expiry_delta the hinted peer advertises for
+// forwarding to the payee, not the payee's own, so the payer's first
+// attempt pays exactly that.
+func TestNodeRouteHintPeerFee(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNodeWith("bob", 5_000_000, func(p *Policy) { p.FeeBase, p.FeePPM, p.CLTVDelta = 7000, 20, 50 })
+	c := tn.addNode("carol", 0)
+	tn.connect(a, b)
+	tn.connect(b, c)
+	tn.openChannel(a, b, 1_000_000, 0)
+	tn.openChannel(b, c, 1_000_000, 0)
+
+	const amt = 40_000_000
+	var inv *Invoice
+	tn.waitFor("carol's hint carries bob's policy", func() bool {
+		var err error
+		inv, err = c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: amt, Description: "hinted", PrivateRouteHints: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec, err := invoice.Decode(inv.Bolt11)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := dec.RouteHints
+		return len(hs) == 1 && len(hs[0]) == 1 && hs[0][0].FeeBase == 7000 && hs[0][0].FeeProportionalMillionths == 20 && hs[0][0].CLTVExpiryDelta == 50
+	})
+	pay, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11})
+	if err != nil {
+		t.Fatalf("pay: %v", err)
+	}
+	if pay.Attempts != 1 || pay.Fee != feeFor(7000, 20, amt) {
+		t.Fatalf("%d attempt(s), fee %v: want 1 attempt paying bob's %v", pay.Attempts, pay.Fee, feeFor(7000, 20, amt))
+	}
 }
