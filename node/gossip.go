@@ -124,9 +124,10 @@ func refersTo(cs *chanState, scid wire.ShortChannelID) bool {
 }
 
 // relay passes new gossip on to the other peers (BOLT 7 "Rebroadcasting").
+// A peer that is not reading gets no gossip until it catches up.
 func (n *Node) relay(from *peerConn, msg wire.Message) {
-	for id := range n.peers {
-		if id != from.id {
+	for id, pc := range n.peers {
+		if id != from.id && pc.backlog() < relayQueueLimit {
 			n.sendTo(id, msg)
 		}
 	}

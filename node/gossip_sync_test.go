@@ -167,3 +167,42 @@ func TestNodeGossipQuerySync(t *testing.T) {
 		t.Fatalf("reply_short_channel_ids_end %+v", end)
 	}
 }
+
+// TestNodeDropsPeerThatDoesNotRead queues more than maxPeerQueue
+// messages for a peer that never reads: the node must drop the
+// connection rather than hold them all.
+func TestNodeDropsPeerThatDoesNotRead(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 0)
+	ctx, cancel := context.WithTimeout(tn.ctx, 30*time.Second)
+	defer cancel()
+	c1, c2 := net.Pipe()
+	fakeKey, _ := btcec.NewPrivateKey()
+	errc := make(chan error, 1)
+	go func() { errc <- a.AcceptConn(ctx, c2) }()
+	fake, err := peer.Connect(ctx, c1, a.NodeID(), peer.Config{
+		HandshakeConfig: peer.HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(fakeKey)},
+		Features:        wire.NewFeatureVector(wire.FeatureDataLossProtect.Required(), wire.FeatureVarOnionOptin.Required(), wire.FeatureStaticRemoteKey.Required(), wire.FeaturePaymentSecret.Required()),
+		PingInterval:    -1,
+		QueueSize:       1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	var id [33]byte
+	copy(id[:], fakeKey.PubKey().SerializeCompressed())
+	if err := a.do(ctx, func() error {
+		pc := a.peers[id]
+		for i := 0; i <= maxPeerQueue+100; i++ {
+			pc.send(&wire.Ping{NumPongBytes: 0xffff, Padding: make([]byte, 1000)})
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tn.waitFor("the connection dropped", func() bool { ps, _ := a.ListPeers(ctx); return len(ps) == 0 })
+}

@@ -265,15 +265,37 @@ func (n *Node) readLoop(pc *peerConn) {
 	}
 }
 
+const (
+	// maxPeerQueue bounds the messages waiting for a peer that does not
+	// read: past it the connection is dropped (channel messages are
+	// retransmitted by channel_reestablish on the next one).
+	maxPeerQueue = 20_000
+	// relayQueueLimit is the backlog past which gossip is not relayed
+	// to a peer.
+	relayQueueLimit = 2_000
+)
+
 // send queues msg for pc (loop).
 func (pc *peerConn) send(msg wire.Message) {
 	pc.mu.Lock()
+	if len(pc.queue) >= maxPeerQueue {
+		pc.mu.Unlock()
+		pc.close()
+		return
+	}
 	pc.queue = append(pc.queue, msg)
 	pc.mu.Unlock()
 	select {
 	case pc.wake <- struct{}{}:
 	default:
 	}
+}
+
+// backlog is how many messages wait for pc.
+func (pc *peerConn) backlog() int {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return len(pc.queue)
 }
 
 func (pc *peerConn) sendLoop(n *Node) {
