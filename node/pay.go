@@ -547,6 +547,11 @@ func (f fixedReader) Read(b []byte) (int, error) { return copy(b, f[:]), nil }
 
 // Payment records.
 func (ps *payments) save(p *payment) {
+	ps.n.batch.Put(keyPayment+p.ID.String(), encodePayment(p))
+}
+
+// encodePayment is the stored form of p (decodePayment reads it).
+func encodePayment(p *payment) []byte {
 	b := []byte{1}
 	b = append(b, p.PaymentHash[:]...)
 	b = append(b, p.Destination[:]...)
@@ -591,7 +596,7 @@ func (ps *payments) save(p *payment) {
 			b = append(b, s[:]...)
 		}
 	}
-	ps.n.batch.Put(keyPayment+p.ID.String(), b)
+	return b
 }
 
 func appendBool(b []byte, v bool) []byte {
@@ -714,6 +719,9 @@ func decodePayment(v []byte) (*payment, error) {
 			var s [32]byte
 			r.Copy(s[:], "secret")
 			a.secrets = append(a.secrets, s)
+		}
+		if nh == 0 || ns != nh {
+			return nil, fmt.Errorf("attempt %d: %d hops and %d onion secrets", i+1, nh, ns)
 		}
 		if a.settled {
 			p.Route = append(p.Route, a.route)

@@ -177,7 +177,7 @@ func (d *EncryptedData) CheckConstraints(amount wire.MilliSatoshi, cltvExpiry ui
 		}
 	}
 	if !d.AllowedFeatures.IsEmpty() {
-		return fmt.Errorf("%w: unknown allowed_features %v", ErrInvalidBlinding, d.AllowedFeatures)
+		return fmt.Errorf("%w: allowed_features sets bits (%d bytes), none of which this node allows", ErrInvalidBlinding, len(d.AllowedFeatures))
 	}
 	return nil
 }

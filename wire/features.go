@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+	"strings"
 )
 
 // FeatureBit numbers a feature flag from the least significant bit, bit 0
@@ -68,10 +69,15 @@ func (f FeatureVector) HasFeature(b FeatureBit) bool {
 // set.
 func (f FeatureVector) RequiresFeature(b FeatureBit) bool { return f.IsSet(b.Required()) }
 
-// Bits returns the set bits in increasing order.
+// maxFeatureBytes is how many trailing bytes of a vector FeatureBit (a
+// uint16) can name: bits 0 to 65535.
+const maxFeatureBytes = 8192
+
+// Bits returns the set bits in increasing order, up to 65535: a FeatureBit
+// cannot name higher ones (see UnknownRequired for how they are judged).
 func (f FeatureVector) Bits() []FeatureBit {
 	var out []FeatureBit
-	for i := len(f) - 1; i >= 0; i-- {
+	for i := len(f) - 1; i >= 0 && len(f)-1-i < maxFeatureBytes; i-- {
 		c := f[i]
 		for c != 0 {
 			j := bits.TrailingZeros8(c)
@@ -132,16 +138,31 @@ func (f FeatureVector) Union(g FeatureVector) FeatureVector {
 	return out.Minimal()
 }
 
+// highRequired reports whether an even bit above 65535 is set.
+func (f FeatureVector) highRequired() bool {
+	for i := 0; i < len(f)-maxFeatureBytes; i++ {
+		if f[i]&0x55 != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // String lists the set bits, naming the known ones.
 func (f FeatureVector) String() string {
-	s := "["
+	var sb strings.Builder
+	sb.WriteByte('[')
 	for i, b := range f.Bits() {
 		if i > 0 {
-			s += " "
+			sb.WriteByte(' ')
 		}
-		s += b.String()
+		sb.WriteString(b.String())
 	}
-	return s + "]"
+	if len(f) > maxFeatureBytes {
+		sb.WriteString(" (and bits above 65535)")
+	}
+	sb.WriteByte(']')
+	return sb.String()
 }
 
 // String returns "name(bit)" for a known feature, or the bare bit number.

@@ -184,13 +184,18 @@ func (e *FeatureError) Error() string {
 func (e *FeatureError) Unwrap() error { return e.Err }
 
 // UnknownRequired returns the even bits that are set but belong to no known
-// feature. A caller refuses a peer, or an invoice, that has any.
+// feature. A caller refuses a peer, or an invoice, that has any. An even
+// bit above 65535, which a FeatureBit cannot name, is reported as 65534
+// (unknown, even) so that it is refused too instead of being ignored.
 func (f FeatureVector) UnknownRequired() []FeatureBit {
 	var out []FeatureBit
 	for _, b := range f.Bits() {
 		if _, ok := knownFeatures[b.Required()]; !ok && b.IsRequired() {
 			out = append(out, b)
 		}
+	}
+	if f.highRequired() {
+		out = append(out, FeatureBit(65534))
 	}
 	return out
 }

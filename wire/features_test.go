@@ -108,3 +108,30 @@ func FuzzFeatureVector(f *testing.F) {
 		_ = fv.String()
 	})
 }
+
+// TestFeatureBitsAbove65535 sets bit 65536 alone: it must not wrap onto
+// bit 0 (option_data_loss_protect), and, being even and unknown, it must
+// be refused.
+func TestFeatureBitsAbove65535(t *testing.T) {
+	f := make(FeatureVector, 8193)
+	f[0] = 1 // bit 65536
+	if bits := f.Bits(); len(bits) != 0 {
+		t.Fatalf("Bits() = %v, want none nameable", bits)
+	}
+	if f.HasFeature(FeatureDataLossProtect) {
+		t.Fatal("bit 65536 read as option_data_loss_protect")
+	}
+	if unk := f.UnknownRequired(); len(unk) != 1 || unk[0] != 65534 {
+		t.Fatalf("UnknownRequired() = %v", unk)
+	}
+	if err := f.Validate(ContextInit); !errors.Is(err, ErrUnknownRequiredFeature) {
+		t.Fatalf("Validate: %v", err)
+	}
+	f[0] = 2 // bit 65537: odd, ignorable
+	if unk := f.UnknownRequired(); len(unk) != 0 {
+		t.Fatalf("odd high bit: UnknownRequired() = %v", unk)
+	}
+	if s := f.String(); s != "[ (and bits above 65535)]" {
+		t.Fatalf("String() = %q", s)
+	}
+}

@@ -424,6 +424,11 @@ func (c *Client) Flush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// A connection deadline taken from ctx can fire a moment before
+	// ctx reports it: the failure is then the deadline's.
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) && len(errs) > 0 {
+		return fmt.Errorf("%w (%v)", context.DeadlineExceeded, errors.Join(errs...))
+	}
 	return errors.Join(errs...)
 }
 

@@ -103,9 +103,17 @@ const (
 const maxKnownFeature = FeatureTaprootCommitOptional
 
 // UnknownRequiredFeature returns the lowest even bit set in f that this
-// package does not know, and false when there is none.
+// package does not know, and false when there is none. An even bit above
+// 65535 is reported as 65534.
 func UnknownRequiredFeature(f wire.FeatureVector) (wire.FeatureBit, bool) {
 	for i := len(f) - 1; i >= 0; i-- {
+		if len(f)-1-i >= 8192 {
+			// Bits above 65535: any even one is unknown.
+			if f[i]&0x55 != 0 {
+				return 65534, true
+			}
+			continue
+		}
 		for j := 0; j < 8; j += 2 {
 			if f[i]&(1<<j) == 0 {
 				continue

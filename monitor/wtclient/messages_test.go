@@ -151,6 +151,13 @@ func TestUnknownRequiredFeature(t *testing.T) {
 			t.Fatalf("%v: %d %v", tc.bits, bit, ok)
 		}
 	}
+	// Bit 65536 alone (8193 bytes) must not wrap onto bit 0, which is
+	// known.
+	high := make(wire.FeatureVector, 8193)
+	high[0] = 1
+	if bit, ok := wtclient.UnknownRequiredFeature(high); !ok || bit != 65534 {
+		t.Fatalf("bit 65536: %d %v, want it refused", bit, ok)
+	}
 }
 
 // blobVector is a justice kit encrypted with a fixed nonce. lnd's tests
