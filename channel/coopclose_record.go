@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"github.com/lnkit/lnkit/internal/txcheck"
 	"sort"
 	"strconv"
 	"strings"
@@ -105,6 +106,9 @@ func decodeCloseRecord(v []byte) (*closeRecord, error) {
 	rest := v[closeRecordFixed:]
 	if n > maxCloseTxSize || int(n) != len(rest) {
 		return nil, fmt.Errorf("%w: closing record transaction of %d bytes in %d", ErrCorruptRecord, n, len(rest))
+	}
+	if _, err := txcheck.Tx(rest, false); err != nil {
+		return nil, fmt.Errorf("%w: closing record transaction: %v", ErrCorruptRecord, err)
 	}
 	tx := new(btcwire.MsgTx)
 	rd := bytes.NewReader(rest)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"github.com/lnkit/lnkit/internal/txcheck"
 	"math"
 	"strings"
 
@@ -135,6 +136,9 @@ func parseTx(txHex string) (*btcwire.MsgTx, error) {
 	raw, err := hex.DecodeString(strings.TrimSpace(txHex))
 	if err != nil {
 		return nil, newError(CodeInvalidArgument, "transaction hex: "+err.Error())
+	}
+	if _, err := txcheck.Tx(raw, true); err != nil {
+		return nil, newError(CodeInvalidArgument, "transaction: "+err.Error())
 	}
 	tx := new(btcwire.MsgTx)
 	if err := tx.Deserialize(bytes.NewReader(raw)); err != nil {
@@ -347,6 +351,9 @@ func (n *Node) BlockConnectedRaw(blockHex string, height int32, timeoutMs int64)
 	raw, err := hex.DecodeString(strings.TrimSpace(blockHex))
 	if err != nil {
 		return newError(CodeInvalidArgument, "block hex: "+err.Error())
+	}
+	if err := txcheck.Block(raw); err != nil {
+		return newError(CodeInvalidArgument, "block: "+err.Error())
 	}
 	var blk btcwire.MsgBlock
 	if err := blk.Deserialize(bytes.NewReader(raw)); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/lnkit/lnkit/internal/txcheck"
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcutil"
@@ -212,6 +213,10 @@ func (d *dec) outpoint() btcwire.OutPoint {
 func (d *dec) tx() *btcwire.MsgTx {
 	b := d.varBytes()
 	if d.error() != nil {
+		return nil
+	}
+	if _, err := txcheck.Tx(b, true); err != nil {
+		d.fail(err)
 		return nil
 	}
 	tx := new(btcwire.MsgTx)
