@@ -370,6 +370,9 @@ func (m *Machine) decodeHead(b []byte) error {
 		return err
 	}
 	m.phase = phase(d.byte())
+	if m.phase > phaseFailed {
+		return fmt.Errorf("%w: head: unknown phase %d", ErrCorruptRecord, m.phase)
+	}
 	if text := d.varBytes(); m.phase == phaseFailed {
 		m.failErr = fmt.Errorf("%w: %s", ErrChannelFailed, text)
 	}
