@@ -30,7 +30,7 @@ func newDemo() *demo {
 	ctx := context.Background()
 	d := &demo{ctx: ctx, sim: chainsim.New(chainsim.WithStartHeight(500))}
 	d.dir, _ = os.MkdirTemp("", "lnkit-example-")
-	start := func(name string, funds btcutil.Amount) (*node.Node, *chainsim.Wallet, string) {
+	start := func(name string, funds btcutil.Amount, onEvent func(node.Event)) (*node.Node, *chainsim.Wallet, string) {
 		w := d.sim.NewWallet()
 		if funds > 0 {
 			if _, err := w.Fund(ctx, funds); err != nil {
@@ -45,7 +45,7 @@ func newDemo() *demo {
 		n, err := node.New(node.Config{
 			Seed: seed[:], Network: &chaincfg.RegressionNetParams, DataDir: d.dir + "/" + name,
 			Broadcaster: d.sim, FeeEstimator: d.sim, Wallet: w, Listener: ln, Alias: name,
-			OnEvent: func(node.Event) {},
+			OnEvent: onEvent,
 		})
 		if err != nil {
 			panic(err)
@@ -56,8 +56,10 @@ func newDemo() *demo {
 		d.sim.AddListener(n)
 		return n, w, ln.Addr().String()
 	}
-	d.alice, d.aliceWallet, _ = start("alice", 5_000_000)
-	d.bob, _, d.bobAddr = start("bob", 0)
+	// Alice's events go to a callback that ignores them; bob's are read
+	// from bob.Events() (see ExampleNode_Events).
+	d.alice, d.aliceWallet, _ = start("alice", 5_000_000, func(node.Event) {})
+	d.bob, _, d.bobAddr = start("bob", 0, nil)
 	if err := d.alice.Connect(ctx, d.bob.NodeID(), d.bobAddr); err != nil {
 		panic(err)
 	}
@@ -168,4 +170,70 @@ func ExampleNode_ExportBackup() {
 	}
 	fmt.Println(len(blob) > 0)
 	// Output: true
+}
+
+// Read events from the node's stream: here the payee's view of a payment.
+func ExampleNode_Events() {
+	d := newDemo()
+	defer d.stop()
+	d.openChannel()
+	inv, err := d.bob.CreateInvoice(d.ctx, node.InvoiceRequest{Amount: 7_000_000, Description: "coffee"})
+	if err != nil {
+		panic(err)
+	}
+	if _, err := d.alice.PayInvoice(d.ctx, node.PayInvoiceRequest{Invoice: inv.Bolt11}); err != nil {
+		panic(err)
+	}
+	for e := range d.bob.Events() {
+		if r, ok := e.(*node.PaymentReceived); ok {
+			fmt.Println(r.Amount, r.PaymentHash == inv.PaymentHash)
+			break
+		}
+	}
+	// Output: 7000000 msat true
+}
+
+// Create an any-amount invoice and list the node's invoices.
+func ExampleNode_CreateInvoice() {
+	d := newDemo()
+	defer d.stop()
+	inv, err := d.bob.CreateInvoice(d.ctx, node.InvoiceRequest{Description: "tips", Expiry: time.Hour})
+	if err != nil {
+		panic(err)
+	}
+	list, _ := d.bob.ListInvoices(d.ctx)
+	fmt.Println(len(list), list[0].PaymentHash == inv.PaymentHash, list[0].State, inv.ExpiresAt.Sub(inv.CreatedAt))
+	// Output: 1 true open 1h0m0s
+}
+
+// List channels with their balances, and payments with their outcome.
+func ExampleNode_ListPayments() {
+	d := newDemo()
+	defer d.stop()
+	id := d.openChannel()
+	if _, err := d.alice.SendKeysend(d.ctx, node.KeysendRequest{Destination: d.bob.NodeID(), Amount: 3_000_000}); err != nil {
+		panic(err)
+	}
+	pays, _ := d.alice.ListPayments(d.ctx)
+	fmt.Println(len(pays), pays[0].Status, pays[0].Amount)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		chs, _ := d.bob.ListChannels(d.ctx)
+		if len(chs) == 1 && chs[0].ChannelID == id && chs[0].Local == 3_000_000 {
+			fmt.Println(chs[0].Local, chs[0].Remote)
+			break
+		}
+	}
+	// Output:
+	// 1 succeeded 3000000 msat
+	// 3000000 msat 997000000 msat
+}
+
+// Node identity, peers and counters.
+func ExampleNode_Info() {
+	d := newDemo()
+	defer d.stop()
+	info, _ := d.alice.Info(d.ctx)
+	peers, _ := d.alice.ListPeers(d.ctx)
+	fmt.Println(info.Alias, info.Peers, info.Channels, len(peers), peers[0].Inbound)
+	// Output: alice 1 0 1 false
 }
