@@ -124,7 +124,8 @@ type process struct {
 // its shutdown: SIGTERM, then SIGKILL after 15 s.
 func start(t *testing.T, dir, name, bin string, args ...string) *process {
 	t.Helper()
-	logf, err := os.Create(filepath.Join(dir, name+".log"))
+	// Appended to, so that a restarted node keeps its earlier log.
+	logf, err := os.OpenFile(filepath.Join(dir, name+".log"), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -295,6 +296,7 @@ type Lnd struct {
 	RESTAddr string
 	PubKey   string
 	proc     *process
+	args     []string
 }
 
 // StartLnd starts lnd on loopback ports with its state in a temp dir and
@@ -317,7 +319,15 @@ func StartLnd(t *testing.T, btcd *Btcd, extra ...string) *Lnd {
 		"--accept-keysend", "--bitcoin.defaultchanconfs=1", "--maxpendingchannels=5",
 		"--tlsdisableautofill", "--nobootstrap", "--debuglevel=debug",
 	}
-	l.proc = start(t, dir, "lnd", "lnd", append(args, extra...)...)
+	l.args = append(args, extra...)
+	l.launch(t)
+	return l
+}
+
+// launch starts the lnd process and waits until it is synced to the chain.
+func (l *Lnd) launch(t *testing.T) {
+	t.Helper()
+	l.proc = start(t, l.Dir, "lnd", "lnd", l.args...)
 	var info struct {
 		IdentityPubkey string `json:"identity_pubkey"`
 		SyncedToChain  bool   `json:"synced_to_chain"`
@@ -339,7 +349,19 @@ func StartLnd(t *testing.T, btcd *Btcd, extra ...string) *Lnd {
 		return nil
 	})
 	l.PubKey = info.IdentityPubkey
-	return l
+}
+
+// Stop stops lnd (SIGTERM, then SIGKILL after 15 s) and waits for it to
+// exit; Start starts it again with the same directory and arguments.
+func (l *Lnd) Stop(t *testing.T) { l.proc.stop(t) }
+
+// Start restarts a stopped lnd, with extra arguments for this run.
+func (l *Lnd) Start(t *testing.T, extra ...string) {
+	t.Helper()
+	args := l.args
+	l.args = append(append([]string(nil), args...), extra...)
+	l.launch(t)
+	l.args = args
 }
 
 // cli runs lncli --json-style commands (lncli prints JSON by default).
