@@ -68,6 +68,17 @@ type Config struct {
 	// (it must return quickly and must not call the Node); otherwise
 	// events are read from Events.
 	OnEvent func(Event)
+
+	// OnMonitorUpdate, when set, receives every monitor update of every
+	// channel (the peer's new commitments, its revealed per-commitment
+	// secrets, this node's commitments and preimages), with the
+	// channel's parameters from this node's view, on the node's
+	// goroutine once the batch that holds the update is durable, in the
+	// order the channel produced them. It must return quickly and must
+	// not call the Node. A watchtower client (package monitor/wtclient:
+	// RegisterChannel with the parameters, then BackupState of each
+	// update) is fed from it.
+	OnMonitorUpdate func(*channel.Params, *channel.MonitorUpdate)
 }
 
 // Policy is a node's policy. Zero fields take the defaults below.

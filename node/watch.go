@@ -134,7 +134,7 @@ func (n *Node) prepareMonitors() bool {
 				n.batch.Put(op.Key, op.Value)
 			}
 		}
-		n.monPrepared = append(n.monPrepared, preparedUpdate{cs, pr})
+		n.monPrepared = append(n.monPrepared, preparedUpdate{cs, pr, ups})
 	}
 	return true
 }
@@ -157,8 +157,9 @@ func (n *Node) monitorRefused(cs *chanState, err error) {
 }
 
 type preparedUpdate struct {
-	cs *chanState
-	pr *monitor.Prepared
+	cs  *chanState
+	pr  *monitor.Prepared
+	ups []*channel.MonitorUpdate
 }
 
 // commitMonitors tells the monitors their writes are durable (loop).
@@ -166,6 +167,11 @@ func (n *Node) commitMonitors() {
 	for _, p := range n.monPrepared {
 		if err := p.cs.mon.Commit(n.ctx, p.pr); err != nil {
 			n.log.Error("monitor commit", "channel", p.cs.id, "err", err)
+		}
+		if f := n.cfg.OnMonitorUpdate; f != nil {
+			for _, u := range p.ups {
+				f(p.cs.m.Params(), u)
+			}
 		}
 	}
 	n.monPrepared = nil
