@@ -24,6 +24,7 @@ import (
 	btcwire "github.com/btcsuite/btcd/wire"
 	"github.com/lnkit/lnkit/chain"
 	"github.com/lnkit/lnkit/chain/rpc"
+	"github.com/lnkit/lnkit/channel"
 	"github.com/lnkit/lnkit/node"
 	"github.com/lnkit/lnkit/store"
 	"github.com/lnkit/lnkit/wire"
@@ -65,6 +66,8 @@ type LnkitConfig struct {
 	Seed []byte
 	// Name tells the logs of several lnkit nodes of one test apart.
 	Name string
+	// OnMonitorUpdate is node.Config.OnMonitorUpdate.
+	OnMonitorUpdate func(*channel.Params, *channel.MonitorUpdate)
 }
 
 // lnkitSeed derives a seed from the test name, so a failing run is
@@ -156,6 +159,7 @@ func (l *Lnkit) start(ln net.Listener) {
 		Seed: l.Seed, Network: &chaincfg.RegressionNetParams, Store: l.st,
 		Broadcaster: l.client, FeeEstimator: l.client, Wallet: l.Wallet,
 		Listener: ln, Logger: logger, Alias: l.cfg.Name, Policy: l.cfg.Policy,
+		OnMonitorUpdate: l.cfg.OnMonitorUpdate,
 		OnEvent: func(ev node.Event) {
 			logger.Info("interop: event", "type", fmt.Sprintf("%T", ev), "event", fmt.Sprintf("%+v", ev))
 			l.evMu.Lock()
