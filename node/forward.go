@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lnkit/lnkit/channel"
 	"github.com/lnkit/lnkit/onion"
@@ -35,6 +36,9 @@ type forwardLink struct {
 	amtIn        wire.MilliSatoshi
 	amtOut       wire.MilliSatoshi
 	incomingCLTV uint32
+	// arrived is when the incoming HTLC was forwarded, for hold times
+	// (not persisted: zero after a restart).
+	arrived time.Time
 }
 
 type forwards struct {
@@ -169,7 +173,7 @@ func (n *Node) forward(in *chanState, ev *channel.HTLCLockedIn, res *onion.Proce
 		fail(onion.CodeTemporaryChannelFailure)
 		return
 	}
-	l := &forwardLink{in: fwdKey{in.id, h.ID}, out: fwdKey{out.id, id}, secret: res.SharedSecret, amtIn: h.Amount, amtOut: amt, incomingCLTV: h.CLTVExpiry}
+	l := &forwardLink{in: fwdKey{in.id, h.ID}, out: fwdKey{out.id, id}, secret: res.SharedSecret, amtIn: h.Amount, amtOut: amt, incomingCLTV: h.CLTVExpiry, arrived: n.now()}
 	n.fwd.byOut[l.out], n.fwd.byIn[l.in] = l, l
 	n.fwd.save(l)
 	n.execute(out, acts)
@@ -191,7 +195,8 @@ func (n *Node) onOutgoingSettled(cs *chanState, ev *channel.HTLCSettled) {
 			return
 		}
 		linked := func() bool { _, ok := n.fwd.byOut[l.out]; return ok }
-		n.claimIncoming(in, l.in.id, l.incomingCLTV, pre, linked, func() {
+		at := attribution{secret: l.secret, downstream: ev.AttributionData, arrived: l.arrived}
+		n.claimIncoming(in, l.in.id, l.incomingCLTV, pre, at, linked, func() {
 			n.fwd.drop(l)
 			n.execute(cs, cs.m.AckResolution(id))
 			ev := &HTLCForwarded{InChannel: l.in.ch, OutChannel: l.out.ch, AmountIn: l.amtIn, AmountOut: l.amtOut}
@@ -210,29 +215,36 @@ func (n *Node) onOutgoingFailed(cs *chanState, ev *channel.HTLCFailed) {
 			return
 		}
 		id := ev.ID
+		hold := attribution{arrived: l.arrived}.hold(n.now())
 		var reason []byte
+		var ad *wire.AttributionData
+		var err error
 		switch {
 		case ev.Malformed != nil:
-			r, err := onion.NewFailure(l.secret, &onion.FailureMessage{Code: onion.FailureCode(ev.Malformed.FailureCode), OnionHash: ev.Malformed.OnionSHA256})
-			if err != nil {
-				return
-			}
-			reason = r
+			// BOLT 4: the node before the one that could not read
+			// the onion builds the failure.
+			reason, ad, err = onion.NewAttributedFailure(l.secret, &onion.FailureMessage{Code: onion.FailureCode(ev.Malformed.FailureCode), OnionHash: ev.Malformed.OnionSHA256}, hold)
 		case ev.Local != nil || ev.Reason == nil:
-			r, err := onion.NewFailure(l.secret, &onion.FailureMessage{Code: onion.CodeTemporaryChannelFailure})
-			if err != nil {
-				return
-			}
-			reason = r
+			reason, ad, err = onion.NewAttributedFailure(l.secret, &onion.FailureMessage{Code: onion.CodeTemporaryChannelFailure}, hold)
 		default:
+			// Downstream's failure: add this hop's attribution entry
+			// (over what was received) and obfuscation layer.
 			reason = append([]byte(nil), ev.Reason...)
-			onion.ObfuscateFailure(l.secret, reason)
+			if ev.AttributionData != nil {
+				c := *ev.AttributionData
+				ad = &c
+			}
+			ad = onion.ObfuscateAttributedFailure(l.secret, hold, reason, ad)
+		}
+		if err != nil {
+			n.log.Error("building a failure", "err", err)
+			return
 		}
 		n.whenConnected(in, func() error {
 			if _, still := n.fwd.byOut[l.out]; !still {
 				return nil
 			}
-			if err := n.failRaw(in, l.in.id, reason); err != nil {
+			if err := n.failRaw(in, l.in.id, reason, ad); err != nil {
 				return err
 			}
 			n.fwd.drop(l)

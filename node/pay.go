@@ -104,6 +104,10 @@ type attempt struct {
 	amount  wire.MilliSatoshi // what the payee gets from this part
 	settled bool
 	done    bool
+	// attribution is what the outcome's attribution_data told (hold
+	// times, the first hop whose HMAC failed); nil when none came. Not
+	// persisted.
+	attribution *onion.Attribution
 }
 
 // payment is the node's working state of a Payment.
@@ -415,6 +419,9 @@ func (ps *payments) settled(cs *chanState, ev *channel.HTLCSettled) {
 		return
 	}
 	a.done, a.settled = true, true
+	if ev.AttributionData != nil {
+		a.attribution = a.secrets.VerifyFulfillAttribution(ev.AttributionData)
+	}
 	n.graphSuccess(a.route)
 	p.Preimage = ev.Preimage
 	p.Fee += a.route[0].Amount - a.amount
@@ -441,7 +448,24 @@ func (ps *payments) failed(cs *chanState, ev *channel.HTLCFailed) {
 	reason := "local failure"
 	switch {
 	case ev.Reason != nil:
-		df, err := a.secrets.DecryptFailure(ev.Reason)
+		var df *onion.DecryptedFailure
+		var err error
+		if ev.AttributionData != nil {
+			// Attributable failure: a garbled one is pinned on a
+			// pair of hops, whose channel is left out of retries.
+			var at *onion.Attribution
+			df, at, err = a.secrets.DecryptAttributedFailure(ev.Reason, ev.AttributionData)
+			a.attribution = at
+			if err != nil && at != nil {
+				k := at.FirstInvalid
+				if k < 0 || k >= len(a.route) {
+					k = len(a.route) - 1
+				}
+				p.excluded[a.route[k].ShortChannelID] = true
+			}
+		} else {
+			df, err = a.secrets.DecryptFailure(ev.Reason)
+		}
 		if err != nil {
 			reason = "undecryptable failure"
 			break

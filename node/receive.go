@@ -48,17 +48,21 @@ func (n *Node) signSoon(cs *chanState) { n.toSign[cs] = true }
 // A removal while the channel is disconnected waits for it to reconnect
 // (whenConnected); the HTLC stays in PendingIncoming meanwhile, so a crash
 // replays the decision.
+//
+// The failure carries attribution_data (BOLT 4 attributable failures)
+// with a hold time of zero: this node does not time HTLCs it fails
+// itself, which the spec allows.
 func (n *Node) failBack(cs *chanState, id uint64, secret [32]byte, msg *onion.FailureMessage) {
-	reason, err := onion.NewFailure(secret, msg)
+	reason, ad, err := onion.NewAttributedFailure(secret, msg, 0)
 	if err != nil {
 		n.log.Error("building a failure", "err", err)
 		return
 	}
-	n.whenConnected(cs, func() error { return n.failRaw(cs, id, reason) })
+	n.whenConnected(cs, func() error { return n.failRaw(cs, id, reason, ad) })
 }
 
-func (n *Node) failRaw(cs *chanState, id uint64, reason []byte) error {
-	acts, err := cs.m.FailHTLC(id, reason, nil)
+func (n *Node) failRaw(cs *chanState, id uint64, reason []byte, ad *wire.AttributionData) error {
+	acts, err := cs.m.FailHTLC(id, reason, ad)
 	if err != nil {
 		return err
 	}
@@ -96,8 +100,8 @@ func (n *Node) runDeferred(cs *chanState) {
 }
 
 // settle fulfills an incoming HTLC.
-func (n *Node) settle(cs *chanState, id uint64, pre htlc.Preimage) error {
-	acts, err := cs.m.FulfillHTLC(id, pre, nil)
+func (n *Node) settle(cs *chanState, id uint64, pre htlc.Preimage, ad *wire.AttributionData) error {
+	acts, err := cs.m.FulfillHTLC(id, pre, ad)
 	if err != nil {
 		return err
 	}
@@ -116,9 +120,11 @@ func (n *Node) settle(cs *chanState, id uint64, pre htlc.Preimage) error {
 // fulfill is in the channel, checkOwed force-closes the channel when the
 // HTLC comes within FulfillDeadline blocks of its expiry (BOLT 2: the
 // incoming HTLC must be claimed on chain before the peer can time it
-// out). still, if not nil, is asked before the fulfill whether it is
-// still wanted; done, if not nil, runs after a successful fulfill.
-func (n *Node) claimIncoming(cs *chanState, id uint64, cltv uint32, pre htlc.Preimage, still func() bool, done func()) {
+// out). The fulfill carries attribution_data for the HTLC's onion shared
+// secret: downstream's, when forwarding, with this hop's entry added.
+// still, if not nil, is asked before the fulfill whether it is still
+// wanted; done, if not nil, runs after a successful fulfill.
+func (n *Node) claimIncoming(cs *chanState, id uint64, cltv uint32, pre htlc.Preimage, at attribution, still func() bool, done func()) {
 	p := pre
 	n.monitorUpdate(cs, &channel.MonitorUpdate{ChannelID: cs.id, Preimage: &p})
 	if cs.owed == nil {
@@ -129,7 +135,7 @@ func (n *Node) claimIncoming(cs *chanState, id uint64, cltv uint32, pre htlc.Pre
 		if still != nil && !still() {
 			return nil
 		}
-		if err := n.settle(cs, id, pre); err != nil {
+		if err := n.settle(cs, id, pre, at.fulfill(n.now())); err != nil {
 			return err
 		}
 		if done != nil {
@@ -137,6 +143,33 @@ func (n *Node) claimIncoming(cs *chanState, id uint64, cltv uint32, pre htlc.Pre
 		}
 		return nil
 	})
+}
+
+// attribution is what an incoming HTLC's removal needs for its
+// attribution_data: the HTLC's onion shared secret, downstream's data
+// (forwards only), and when the HTLC arrived (zero when unknown).
+type attribution struct {
+	secret     [32]byte
+	downstream *wire.AttributionData
+	arrived    time.Time
+}
+
+// hold is how long the HTLC was held, zero when unknown.
+func (a attribution) hold(now time.Time) time.Duration {
+	if a.arrived.IsZero() || now.Before(a.arrived) {
+		return 0
+	}
+	return now.Sub(a.arrived)
+}
+
+// fulfill is the attribution_data for update_fulfill_htlc.
+func (a attribution) fulfill(now time.Time) *wire.AttributionData {
+	var ad *wire.AttributionData
+	if a.downstream != nil {
+		c := *a.downstream
+		ad = &c
+	}
+	return onion.AddFulfillAttribution(a.secret, a.hold(now), ad)
 }
 
 // checkOwed goes on chain for an owed incoming HTLC (see claimIncoming)
@@ -237,7 +270,7 @@ func (n *Node) receiveFinal(cs *chanState, ev *channel.HTLCLockedIn, secret [32]
 	}
 
 	if inv, ok := n.invs.byID[h.PaymentHash]; ok && inv.keysend && inv.hasPart(cs.id, h.ID) {
-		n.claimIncoming(cs, h.ID, h.CLTVExpiry, inv.preimage, nil, nil)
+		n.claimIncoming(cs, h.ID, h.CLTVExpiry, inv.preimage, attribution{secret: secret}, nil, nil)
 		return
 	}
 	if keysend.IsKeysend(payload) {
@@ -273,7 +306,7 @@ func (n *Node) receiveFinal(cs *chanState, ev *channel.HTLCLockedIn, secret [32]
 	if ok && inv.State == InvoiceSettled && inv.hasPart(cs.id, h.ID) {
 		// A part this node already accepted (a replay after a restart):
 		// the decision is durable; carry it out.
-		n.claimIncoming(cs, h.ID, h.CLTVExpiry, inv.preimage, nil, nil)
+		n.claimIncoming(cs, h.ID, h.CLTVExpiry, inv.preimage, attribution{secret: secret}, nil, nil)
 		return
 	}
 	if !ok || inv.State != InvoiceOpen || payload.PaymentData == nil || payload.PaymentData.PaymentSecret != inv.secret {
@@ -356,7 +389,7 @@ func (n *Node) addPart(set *partSet, p heldPart) {
 	n.invs.save(inv)
 	for _, part := range set.parts {
 		part := part
-		n.claimIncoming(part.cs, part.id, part.cltv, *pre, nil, nil)
+		n.claimIncoming(part.cs, part.id, part.cltv, *pre, attribution{secret: part.secret}, nil, nil)
 	}
 	delete(n.invs.sets, set.hash)
 	ev := &PaymentReceived{PaymentHash: set.hash, Amount: set.sum, Keysend: set.keysend != nil, CustomRecords: set.custom}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/btcsuite/btcd/btcutil"
 	"github.com/lnkit/lnkit/invoice"
+	"github.com/lnkit/lnkit/onion"
 	"github.com/lnkit/lnkit/routing"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -176,4 +177,59 @@ func TestNodeRouteHintPeerFee(t *testing.T) {
 	if pay.Attempts != 1 || pay.Fee != feeFor(7000, 20, amt) {
 		t.Fatalf("%d attempt(s), fee %v: want 1 attempt paying bob's %v", pay.Attempts, pay.Fee, feeFor(7000, 20, amt))
 	}
+}
+
+// TestNodeForwardAttribution pays over bob to carol twice: once to an
+// invoice carol has canceled (she fails it), once to a live one. Each
+// outcome must come back to alice with attribution_data whose HMACs
+// verify for both hops (bob's added as a forwarder, carol's as the
+// origin of the failure or the final node), with a hold time for each.
+func TestNodeForwardAttribution(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNode("bob", 5_000_000)
+	c := tn.addNode("carol", 0)
+	tn.connect(a, b)
+	tn.connect(b, c)
+	tn.openChannel(a, b, 1_000_000, 0)
+	tn.openChannel(b, c, 1_000_000, 0)
+
+	lastAttribution := func(id PaymentID) *onion.Attribution {
+		var at *onion.Attribution
+		a.do(tn.ctx, func() error {
+			p := a.pays.byID[id]
+			at = p.attempts[len(p.attempts)-1].attribution
+			return nil
+		})
+		return at
+	}
+	check := func(what string, at *onion.Attribution) {
+		t.Helper()
+		if at == nil || at.FirstInvalid != -1 || len(at.HoldTimes) != 2 {
+			t.Fatalf("%s: attribution %+v, want both hops verified", what, at)
+		}
+	}
+
+	canceled, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 10_000_000, PrivateRouteHints: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CancelInvoice(tn.ctx, canceled.PaymentHash); err != nil {
+		t.Fatal(err)
+	}
+	pay, err := a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: canceled.Bolt11})
+	if err == nil || pay == nil || pay.Status != PaymentStatusFailed {
+		t.Fatalf("paying a canceled invoice: %+v, %v", pay, err)
+	}
+	check("failure", lastAttribution(pay.ID))
+
+	live, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: 10_000_000, PrivateRouteHints: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pay, err = a.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: live.Bolt11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("fulfill", lastAttribution(pay.ID))
 }

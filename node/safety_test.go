@@ -95,7 +95,7 @@ func TestNodePreimageUpstreamOffline(t *testing.T) {
 	c.do(tn.ctx, func() error {
 		s := c.invs.sets[dec.PaymentHash]
 		for _, p := range s.parts {
-			if err := c.settle(p.cs, p.id, c.invs.byID[dec.PaymentHash].preimage); err != nil {
+			if err := c.settle(p.cs, p.id, c.invs.byID[dec.PaymentHash].preimage, nil); err != nil {
 				t.Errorf("carol settle: %v", err)
 			}
 		}
