@@ -109,9 +109,12 @@ type Policy struct {
 
 	// FeeBase and FeePPM are this node's forwarding fees
 	// (fee_base_msat, fee_proportional_millionths; defaults 1000 msat and
-	// 1 ppm).
+	// 1 ppm). Zero means the default: set NoFeeBase or NoFeePPM for a
+	// fee of zero.
 	FeeBase wire.MilliSatoshi
 	FeePPM  uint32
+	// NoFeeBase and NoFeePPM make the base and proportional fees zero.
+	NoFeeBase, NoFeePPM bool
 	// CLTVDelta is this node's cltv_expiry_delta (default 80).
 	CLTVDelta uint16
 
@@ -179,10 +182,14 @@ func (p Policy) withDefaults() Policy {
 	if p.ReservePercent == 0 {
 		p.ReservePercent = 1
 	}
-	if p.FeeBase == 0 {
+	if p.NoFeeBase {
+		p.FeeBase = 0
+	} else if p.FeeBase == 0 {
 		p.FeeBase = DefaultFeeBase
 	}
-	if p.FeePPM == 0 {
+	if p.NoFeePPM {
+		p.FeePPM = 0
+	} else if p.FeePPM == 0 {
 		p.FeePPM = DefaultFeePPM
 	}
 	if p.CLTVDelta == 0 {

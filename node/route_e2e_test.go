@@ -82,7 +82,8 @@ func TestNodeForwardFourHopsCLTV(t *testing.T) {
 		ppm   uint32
 		delta uint16
 	}
-	pols := []pol{{}, {1000, 10, 40}, {2000, 100, 50}, {3000, 1000, 60}, {}}
+	// Carol charges no base fee (NoFeeBase), dave no proportional fee.
+	pols := []pol{{}, {1000, 10, 40}, {0, 100, 50}, {3000, 0, 60}, {}}
 	names := []string{"alice", "bob", "carol", "dave", "erin"}
 	var nodes []*testNode
 	for i, name := range names {
@@ -94,6 +95,7 @@ func TestNodeForwardFourHopsCLTV(t *testing.T) {
 		nodes = append(nodes, tn.addNodeWith(name, btcutil.Amount(funds), func(x *Policy) {
 			if p.delta != 0 {
 				x.FeeBase, x.FeePPM, x.CLTVDelta = p.base, p.ppm, p.delta
+				x.NoFeeBase, x.NoFeePPM = p.base == 0, p.ppm == 0
 			}
 		}))
 	}
