@@ -45,6 +45,70 @@ func signedAnnouncement(t *testing.T, chainHash wire.ChainHash, scid wire.ShortC
 	return a
 }
 
+// fakePeer connects a scripted gossip_queries peer to n.
+func fakePeer(t *testing.T, ctx context.Context, n *testNode) *peer.Peer {
+	t.Helper()
+	c1, c2 := net.Pipe()
+	fakeKey, _ := btcec.NewPrivateKey()
+	errc := make(chan error, 1)
+	go func() { errc <- n.AcceptConn(ctx, c2) }()
+	fake, err := peer.Connect(ctx, c1, n.NodeID(), peer.Config{
+		HandshakeConfig: peer.HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(fakeKey)},
+		Features:        wire.NewFeatureVector(wire.FeatureDataLossProtect.Required(), wire.FeatureVarOnionOptin.Required(), wire.FeatureStaticRemoteKey.Required(), wire.FeaturePaymentSecret.Required(), wire.FeatureGossipQueries.Optional()),
+		PingInterval:    -1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fake.Close() })
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	return fake
+}
+
+// TestNodeGraphSizeBound announces one channel more than the graph may
+// hold: the extra one is dropped.
+func TestNodeGraphSizeBound(t *testing.T) {
+	defer func(old int) { maxGraphChannels = old }(maxGraphChannels)
+	maxGraphChannels = 2
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 0)
+	chainHash := wire.ChainHash(*a.cfg.Network.GenesisHash)
+	ctx, cancel := context.WithTimeout(tn.ctx, 30*time.Second)
+	defer cancel()
+	fake := fakePeer(t, ctx, a)
+	for i := uint32(1); i <= 3; i++ {
+		if err := fake.Send(ctx, signedAnnouncement(t, chainHash, wire.ShortChannelID{BlockHeight: 100 * i, TxIndex: 1}, string(rune('k'+i)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A query answered after the announcements: the node handles a
+	// peer's messages in order, so when the answer comes all three
+	// were handled.
+	qs := &wire.QueryShortChannelIDs{ChainHash: chainHash}
+	if err := qs.SetShortChannelIDs(wire.EncodingUncompressed, []wire.ShortChannelID{{BlockHeight: 100, TxIndex: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.Send(ctx, qs); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		m, err := fake.Receive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.MsgType() == wire.MsgReplyShortChannelIDsEnd {
+			break
+		}
+	}
+	var n int
+	a.do(ctx, func() error { n = a.graph.NumChannels(); return nil })
+	if n != 2 {
+		t.Fatalf("%d channels in a graph bounded at 2", n)
+	}
+}
+
 // TestNodeGossipQuerySync connects a scripted gossip peer to a node. The
 // node must ask for the whole range with query_channel_range, ask for
 // exactly the channels it lacks with query_short_channel_ids (ascending,
@@ -64,22 +128,7 @@ func TestNodeGossipQuerySync(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(tn.ctx, 30*time.Second)
 	defer cancel()
-	c1, c2 := net.Pipe()
-	fakeKey, _ := btcec.NewPrivateKey()
-	errc := make(chan error, 1)
-	go func() { errc <- a.AcceptConn(ctx, c2) }()
-	fake, err := peer.Connect(ctx, c1, a.NodeID(), peer.Config{
-		HandshakeConfig: peer.HandshakeConfig{NodeKey: wire.NewPrivateNodeKey(fakeKey)},
-		Features:        wire.NewFeatureVector(wire.FeatureDataLossProtect.Required(), wire.FeatureVarOnionOptin.Required(), wire.FeatureStaticRemoteKey.Required(), wire.FeaturePaymentSecret.Required(), wire.FeatureGossipQueries.Optional()),
-		PingInterval:    -1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer fake.Close()
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
+	fake := fakePeer(t, ctx, a)
 
 	recv := func(want wire.MessageType) wire.Message {
 		t.Helper()
