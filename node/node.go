@@ -55,9 +55,13 @@ type Node struct {
 	released []func() // work to do once the batch is durable
 	height   uint32
 	peers    map[[33]byte]*peerConn
-	channels map[wire.ChannelID]*chanState
-	byTemp   map[wire.ChannelID]*opening
-	byAlias  map[uint64]*chanState
+	// dialing are outbound connections being set up, one per peer.
+	dialing map[[33]byte]*dialAttempt
+	// redialing are the channel peers a goroutine is reconnecting to.
+	redialing map[[33]byte]*redial
+	channels  map[wire.ChannelID]*chanState
+	byTemp    map[wire.ChannelID]*opening
+	byAlias   map[uint64]*chanState
 	// recovering are channels being recovered from a backup.
 	recovering map[wire.ChannelID]*recovery
 	// recovered are channels whose recovery swept (never recovered again
@@ -111,6 +115,8 @@ func New(cfg Config) (*Node, error) {
 		inputs:     make(chan func(), 256),
 		quit:       make(chan struct{}),
 		peers:      map[[33]byte]*peerConn{},
+		dialing:    map[[33]byte]*dialAttempt{},
+		redialing:  map[[33]byte]*redial{},
 		channels:   map[wire.ChannelID]*chanState{},
 		byTemp:     map[wire.ChannelID]*opening{},
 		byAlias:    map[uint64]*chanState{},
@@ -174,7 +180,7 @@ func (n *Node) Start(ctx context.Context) error {
 		n.events.start(&n.wg, n.quit)
 		n.post(n.resume)
 		n.rebroadcastFunding(ctx)
-		n.reconnectPeers(ctx)
+		n.reconnectPeers()
 		err = nil
 	})
 	return err

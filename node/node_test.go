@@ -16,6 +16,7 @@ import (
 	"github.com/lnkit/lnkit/chain/chainsim"
 	"github.com/lnkit/lnkit/invoice"
 	"github.com/lnkit/lnkit/script"
+	"github.com/lnkit/lnkit/store"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -56,6 +57,9 @@ type testNode struct {
 	policy func(*Policy)
 	// broadcaster, when set, replaces the chain's at the next start.
 	broadcaster chain.Broadcaster
+	// store, when set, is the node's store at the next start instead of
+	// the default store.File in dir.
+	store store.Store
 }
 
 func newTestNet(t testing.TB) *testNet {
@@ -74,8 +78,18 @@ func (tn *testNet) addNode(name string, funds btcutil.Amount) *testNode {
 // addNodeWith is addNode with a policy adjustment.
 func (tn *testNet) addNodeWith(name string, funds btcutil.Amount, policy func(*Policy)) *testNode {
 	tn.t.Helper()
+	return tn.addNodeSetup(name, funds, func(tnode *testNode) { tnode.policy = policy })
+}
+
+// addNodeSetup is addNode with setup run on the node before its first
+// start.
+func (tn *testNet) addNodeSetup(name string, funds btcutil.Amount, setup func(*testNode)) *testNode {
+	tn.t.Helper()
 	seed := sha256.Sum256([]byte("node seed " + name))
-	tnode := &testNode{name: name, wallet: tn.chain.NewWallet(), dir: tn.t.TempDir(), seed: seed[:], events: make(chan Event, 1024), policy: policy}
+	tnode := &testNode{name: name, wallet: tn.chain.NewWallet(), dir: tn.t.TempDir(), seed: seed[:], events: make(chan Event, 1024)}
+	if setup != nil {
+		setup(tnode)
+	}
 	if funds > 0 {
 		if _, err := tnode.wallet.Fund(tn.ctx, funds); err != nil {
 			tn.t.Fatal(err)
@@ -118,6 +132,7 @@ func (tn *testNet) start(tnode *testNode) {
 	n, err := New(Config{
 		Logger: testLogger(tn.t, tnode.name),
 		Seed:   tnode.seed, Network: &chaincfg.RegressionNetParams, DataDir: tnode.dir,
+		Store:       tnode.store,
 		Broadcaster: bc, FeeEstimator: tn.chain, Wallet: tnode.wallet, Listener: ln,
 		Alias: tnode.name,
 		OnEvent: func(e Event) {

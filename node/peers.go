@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -61,29 +63,92 @@ func (n *Node) peerConfig() peer.Config {
 
 // Connect connects to the peer with the given public key at addr
 // (host:port) and reestablishes the channels with it. Connecting to a
-// peer already connected does nothing.
+// peer already connected does nothing, and a call while another is
+// dialing the same peer waits for that one (trying its own address if
+// that one fails). The node remembers the address: when a connection to a
+// peer it has an open channel with drops, it dials the peer there again,
+// after about a second and then with doubling delays up to a minute, and
+// does so at every Start.
 func (n *Node) Connect(ctx context.Context, pub *btcec.PublicKey, addr string) error {
 	var id [33]byte
 	copy(id[:], pub.SerializeCompressed())
-	var already bool
-	if err := n.do(ctx, func() error { _, already = n.peers[id]; return nil }); err != nil {
-		return err
+	for {
+		var already bool
+		var wait, mine *dialAttempt
+		if err := n.do(ctx, func() error {
+			if _, already = n.peers[id]; already {
+				return nil
+			}
+			if wait = n.dialing[id]; wait == nil {
+				mine = &dialAttempt{done: make(chan struct{})}
+				n.dialing[id] = mine
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if already {
+			return nil
+		}
+		if mine != nil {
+			return n.dial(ctx, mine, id, pub, addr)
+		}
+		// Another call is dialing this peer (a host's Connect and the
+		// node's own reconnection, or two addresses of one peer): two
+		// connections set up at once would each replace the other at
+		// the two ends in different orders, and both could be closed.
+		// Wait for it; if it failed, try this address.
+		select {
+		case <-wait.done:
+			if wait.err == nil {
+				return nil
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-n.quit:
+			return ErrStopped
+		}
 	}
-	if already {
-		return nil
+}
+
+// dialAttempt is an outbound connection being set up; err is set before
+// done is closed.
+type dialAttempt struct {
+	done chan struct{}
+	err  error
+}
+
+// dial sets up the connection of attempt d and registers the peer.
+func (n *Node) dial(ctx context.Context, d *dialAttempt, id [33]byte, pub *btcec.PublicKey, addr string) (err error) {
+	defer func() {
+		d.err = err
+		close(d.done)
+		n.post(func() {
+			if n.dialing[id] == d {
+				delete(n.dialing, id)
+			}
+		})
+	}()
+	dl := n.cfg.Dialer
+	if dl == nil {
+		dl = &net.Dialer{}
 	}
-	d := n.cfg.Dialer
-	if d == nil {
-		d = &net.Dialer{}
-	}
-	p, err := peer.Dial(ctx, d, addr, pub, n.peerConfig())
+	p, err := peer.Dial(ctx, dl, addr, pub, n.peerConfig())
 	if err != nil {
 		return fmt.Errorf("node: connecting to %x: %w", id, err)
 	}
-	return n.do(ctx, func() error {
+	var added atomic.Bool
+	if err := n.do(ctx, func() error {
 		n.addPeer(p, addr)
+		added.Store(true)
 		return nil
-	})
+	}); err != nil {
+		if !added.Load() {
+			p.Close()
+		}
+		return err
+	}
+	return nil
 }
 
 // ConnectConn runs the handshake on a connection the host opened (a pipe,
@@ -106,11 +171,15 @@ func (n *Node) AcceptConn(ctx context.Context, conn net.Conn) error {
 	return n.do(ctx, func() error { n.addPeer(p, conn.RemoteAddr().String()); return nil })
 }
 
-// Disconnect closes the connection to a peer.
+// Disconnect closes the connection to a peer. The node does not dial a
+// peer the host disconnected until the next Connect or Start; a
+// connection that drops by itself is dialed again (see Connect).
 func (n *Node) Disconnect(ctx context.Context, pub *btcec.PublicKey) error {
 	var id [33]byte
 	copy(id[:], pub.SerializeCompressed())
 	return n.do(ctx, func() error {
+		// The host wants the peer away: stop redialing it.
+		delete(n.redialing, id)
 		pc, ok := n.peers[id]
 		if !ok {
 			return ErrUnknownPeer
@@ -140,34 +209,115 @@ func (n *Node) ListPeers(ctx context.Context) ([]PeerInfo, error) {
 	return out, err
 }
 
-// reconnectPeers dials, in the background, every peer the node has a
-// channel with, at its last known address.
-func (n *Node) reconnectPeers(ctx context.Context) {
-	want := map[[33]byte]bool{}
-	for _, cs := range n.channels {
-		if cs.status < chanClosed {
-			want[cs.peer] = true
-		}
-	}
-	for id := range want {
-		addr, err := n.st.Get(ctx, keyPeer+hex.EncodeToString(id[:]))
-		if err != nil || len(addr) == 0 {
-			continue
-		}
-		pub, err := parseNodeID(id)
-		if err != nil {
-			continue
-		}
-		n.wg.Add(1)
-		go func() {
-			defer n.wg.Done()
-			dctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
-			defer cancel()
-			if err := n.Connect(dctx, pub, string(addr)); err != nil {
-				n.log.Info("reconnect", "peer", hex.EncodeToString(id[:]), "err", err)
+// reconnectPeers starts, at Start, the reconnection of every peer the
+// node has an open channel with (see keepConnected).
+func (n *Node) reconnectPeers() {
+	n.post(func() {
+		for _, cs := range n.channels {
+			if cs.status < chanClosed {
+				n.keepConnected(cs.peer, 0)
 			}
-		}()
+		}
+	})
+}
+
+// Reconnection delays: the first attempt after a dropped connection, and
+// the cap of the doubling between attempts (each is jittered by ±50%).
+const (
+	redialFirst = time.Second
+	redialMax   = time.Minute
+)
+
+// keepConnected starts, unless one is running, a goroutine that dials a
+// channel peer at the address this node last reached it on, after first
+// and then with doubling delays, until the peer is connected, no open
+// channel with it is left or the node stops (loop). A channel whose peer
+// stays away cannot settle or fail its HTLCs off chain, so the node does
+// not wait for the host to reconnect. Peers that only ever connected to
+// this node have no address and are not dialed.
+func (n *Node) keepConnected(id [33]byte, first time.Duration) {
+	if n.redialing[id] != nil || !n.hasOpenChannel(id) {
+		return
 	}
+	pub, err := parseNodeID(id)
+	if err != nil {
+		return
+	}
+	me := &redial{peer: id}
+	n.redialing[id] = me
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		delay := first
+		for {
+			select {
+			case <-time.After(jitter(delay)):
+			case <-n.quit:
+				return
+			}
+			// The check and the end of the goroutine are one step on the
+			// loop, so a disconnection after it starts a new one.
+			var done bool
+			if err := n.do(n.ctx, func() error {
+				_, connected := n.peers[id]
+				done = n.redialing[id] != me || connected || !n.hasOpenChannel(id)
+				if done && n.redialing[id] == me {
+					delete(n.redialing, id)
+				}
+				return nil
+			}); err != nil || done {
+				return
+			}
+			addr, err := n.st.Get(n.ctx, keyPeer+hex.EncodeToString(id[:]))
+			if err != nil || len(addr) == 0 {
+				n.post(func() {
+					if n.redialing[id] == me {
+						delete(n.redialing, id)
+					}
+				})
+				return
+			}
+			dctx, cancel := context.WithTimeout(n.ctx, 30*time.Second)
+			err = n.Connect(dctx, pub, string(addr))
+			cancel()
+			if err == nil {
+				// Checked again, after a short delay, before ending.
+				delay = redialFirst
+				continue
+			}
+			n.log.Info("reconnect", "peer", hex.EncodeToString(id[:]), "err", err)
+			if delay = 2 * delay; delay < redialFirst {
+				delay = redialFirst
+			} else if delay > redialMax {
+				delay = redialMax
+			}
+		}
+	}()
+}
+
+// redial is a running keepConnected; it ends at its next check once it is
+// no longer the peer's entry in Node.redialing. (Not zero-sized: pointers
+// to distinct zero-size values may compare equal.)
+type redial struct{ peer [33]byte }
+
+// hasOpenChannel reports whether a channel with the peer is not closed
+// (loop).
+func (n *Node) hasOpenChannel(id [33]byte) bool {
+	for _, cs := range n.channels {
+		if cs.peer == id && cs.status < chanClosed {
+			return true
+		}
+	}
+	return false
+}
+
+// jitter spreads d over [d/2, 3d/2), so that two nodes redialing each
+// other do not meet in step.
+func jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d/2 + time.Duration(mrand.Int64N(int64(d)))
 }
 
 func (n *Node) acceptLoop() {
@@ -253,7 +403,12 @@ func (n *Node) readLoop(pc *peerConn) {
 	for {
 		msg, err := pc.p.Receive(n.ctx)
 		if err != nil {
-			n.post(func() { n.removePeer(pc) })
+			n.post(func() {
+				if n.peers[pc.id] == pc {
+					n.removePeer(pc)
+					n.keepConnected(pc.id, redialFirst)
+				}
+			})
 			pc.close()
 			return
 		}
