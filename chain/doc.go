@@ -28,7 +28,10 @@
 //     ClampFeeRate so it never falls below FeeRateFloor (253 sat/kw);
 //   - Wallet: fund outputs as an unsigned PSBT whose outputs' indexes are
 //     known before signing, sign the wallet's inputs, release an abandoned
-//     PSBT's inputs, and give fresh scripts.
+//     PSBT's inputs, and give fresh scripts;
+//   - UTXOSource (optional): the unspent output at a short_channel_id's
+//     position, so that gossip can check announced channels' funding
+//     outputs.
 //
 // # Threading
 //
@@ -44,7 +47,7 @@
 //
 // Errors wrap the sentinels of errors.go (ErrMissingInput, ErrDoubleSpend,
 // ErrScript, ErrNonFinal, ErrSequenceLock, ErrFeeTooLow, ErrInvalidTx,
-// ErrInsufficientFunds); test for them with errors.Is.
+// ErrInsufficientFunds, ErrOutputNotFound); test for them with errors.Is.
 //
 // Heights are uint32, as in short_channel_id and cltv_expiry; amounts are
 // btcutil.Amount and fee rates wire.SatPerKWeight.

@@ -113,4 +113,3 @@ func TestBackup(t *testing.T) {
 	}
 	t.Logf("commitments %v; lnkit's wallet gained %v of its %v", commits, gain, want)
 }
-

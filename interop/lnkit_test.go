@@ -157,7 +157,7 @@ func (l *Lnkit) start(ln net.Listener) {
 	logger := slog.New(slog.NewTextHandler(logWriter{l}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	l.Node, err = node.New(node.Config{
 		Seed: l.Seed, Network: &chaincfg.RegressionNetParams, Store: l.st,
-		Broadcaster: l.client, FeeEstimator: l.client, Wallet: l.Wallet,
+		Broadcaster: l.client, FeeEstimator: l.client, Wallet: l.Wallet, UTXOs: l.client,
 		Listener: ln, Logger: logger, Alias: l.cfg.Name, Policy: l.cfg.Policy,
 		OnMonitorUpdate: l.cfg.OnMonitorUpdate,
 		OnEvent: func(ev node.Event) {

@@ -44,6 +44,14 @@ type Config struct {
 	// Esplora, compact filters). A host that pushes whole blocks may
 	// leave it nil.
 	Filter chain.Filter
+	// UTXOs, when set, is asked for the funding output of each channel
+	// another node announces: the channel enters the graph only if the
+	// output exists, pays the 2-of-2 of the announcement's bitcoin keys
+	// and is unspent, and its value becomes the channel's capacity (BOLT
+	// 7). Without it, announced channels are taken unverified, with no
+	// capacity (ChannelInfo.Capacity 0 in the graph), and the graph's
+	// size bound is what limits channels a peer invents.
+	UTXOs chain.UTXOSource
 
 	// Dialer opens outgoing connections (default: net.Dialer).
 	Dialer peer.ContextDialer

@@ -20,9 +20,10 @@ import (
 // channels the graph lacks (query_channel_range, then
 // query_short_channel_ids: see gossip_sync.go) and, with
 // gossip_timestamp_filter, for everything new.
-// Funding outputs of announced channels are not checked against the chain
-// (the chain interface pushes blocks and cannot look an output up): such
-// channels carry no capacity, and pathfinding treats their capacity as
+// With Config.UTXOs, the funding output of each announced channel is
+// looked up off the loop (gossip_verify.go) before the channel enters the
+// graph, with its value as capacity; without, channels are taken
+// unverified with no capacity, and pathfinding treats their capacity as
 // unknown. Channels whose updates are all older than two weeks are pruned.
 //
 // Payments route over the graph with this node's own channels as the
@@ -57,13 +58,18 @@ func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
 	now := n.now()
 	switch m := msg.(type) {
 	case *wire.ChannelAnnouncement:
-		if _, known := n.graph.Channel(m.ShortChannelID); !known && n.graph.NumChannels() >= maxGraphChannels {
-			// Funding outputs are not checked (see above), so the
-			// graph's size is what bounds invented channels.
+		_, known := n.graph.Channel(m.ShortChannelID)
+		if !known && n.graph.NumChannels() >= maxGraphChannels {
+			// Unverified channels cost nothing to invent: the graph's
+			// size bounds them.
 			return
 		}
 		if err := m.VerifySignatures(); err != nil {
 			n.log.Debug("bad channel_announcement", "err", err)
+			return
+		}
+		if !known && n.cfg.UTXOs != nil {
+			n.verifyFunding(pc, m)
 			return
 		}
 		added, err := n.graph.AddChannel(m, 0, now)
@@ -77,6 +83,7 @@ func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
 		n.notePeerUpdate(pc, m)
 		info, ok := n.graph.Channel(m.ShortChannelID)
 		if !ok {
+			n.holdUpdate(m)
 			return
 		}
 		node := info.Node1

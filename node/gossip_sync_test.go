@@ -73,7 +73,8 @@ func TestNodeGraphSizeBound(t *testing.T) {
 	defer func(old int) { maxGraphChannels = old }(maxGraphChannels)
 	maxGraphChannels = 2
 	tn := newTestNet(t)
-	a := tn.addNode("alice", 0)
+	// The announcements name no real outputs: taken unverified.
+	a := tn.addNodeSetup("alice", 0, func(tnode *testNode) { tnode.utxos = nil })
 	chainHash := wire.ChainHash(*a.cfg.Network.GenesisHash)
 	ctx, cancel := context.WithTimeout(tn.ctx, 30*time.Second)
 	defer cancel()
@@ -116,7 +117,8 @@ func TestNodeGraphSizeBound(t *testing.T) {
 // itself, it must offer nothing, in replies lnd reads as final.
 func TestNodeGossipQuerySync(t *testing.T) {
 	tn := newTestNet(t)
-	a := tn.addNode("alice", 0)
+	// The announcements name no real outputs: taken unverified.
+	a := tn.addNodeSetup("alice", 0, func(tnode *testNode) { tnode.utxos = nil })
 	chainHash := wire.ChainHash(*a.cfg.Network.GenesisHash)
 	scid := func(h uint32) wire.ShortChannelID {
 		return wire.ShortChannelID{BlockHeight: h, TxIndex: 1, OutputIndex: 0}

@@ -77,8 +77,13 @@ type Node struct {
 	toSign map[*chanState]bool
 	onion  *onion.Processor
 	// feeRate is the last fee estimate for 6 blocks.
-	feeRate        wire.SatPerKWeight
-	graph          *routing.Graph
+	feeRate wire.SatPerKWeight
+	graph   *routing.Graph
+	// pendingAnns are channel announcements waiting for their funding
+	// output (gossip_verify.go), utxoQueue their lookups.
+	pendingAnns    map[uint64]*pendingAnn
+	utxoQueue      chan *wire.ChannelAnnouncement
+	utxoWorker     bool
 	mission        *routing.MissionControl
 	lastGraphFlush time.Time
 	monDirty       map[*chanState]bool
@@ -107,23 +112,25 @@ func New(cfg Config) (*Node, error) {
 	}
 	cfg.Policy = cfg.Policy.withDefaults()
 	n := &Node{
-		cfg:        cfg,
-		log:        cfg.Logger,
-		keys:       keys,
-		rand:       cfg.Rand,
-		now:        cfg.Clock,
-		inputs:     make(chan func(), 256),
-		quit:       make(chan struct{}),
-		peers:      map[[33]byte]*peerConn{},
-		dialing:    map[[33]byte]*dialAttempt{},
-		redialing:  map[[33]byte]*redial{},
-		channels:   map[wire.ChannelID]*chanState{},
-		byTemp:     map[wire.ChannelID]*opening{},
-		byAlias:    map[uint64]*chanState{},
-		toSign:     map[*chanState]bool{},
-		monDirty:   map[*chanState]bool{},
-		recovering: map[wire.ChannelID]*recovery{},
-		recovered:  map[wire.ChannelID]bool{},
+		cfg:         cfg,
+		log:         cfg.Logger,
+		keys:        keys,
+		rand:        cfg.Rand,
+		now:         cfg.Clock,
+		inputs:      make(chan func(), 256),
+		quit:        make(chan struct{}),
+		peers:       map[[33]byte]*peerConn{},
+		dialing:     map[[33]byte]*dialAttempt{},
+		redialing:   map[[33]byte]*redial{},
+		channels:    map[wire.ChannelID]*chanState{},
+		byTemp:      map[wire.ChannelID]*opening{},
+		byAlias:     map[uint64]*chanState{},
+		toSign:      map[*chanState]bool{},
+		monDirty:    map[*chanState]bool{},
+		recovering:  map[wire.ChannelID]*recovery{},
+		recovered:   map[wire.ChannelID]bool{},
+		pendingAnns: map[uint64]*pendingAnn{},
+		utxoQueue:   make(chan *wire.ChannelAnnouncement, maxPendingAnnouncements),
 	}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)

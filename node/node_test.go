@@ -60,6 +60,8 @@ type testNode struct {
 	// store, when set, is the node's store at the next start instead of
 	// the default store.File in dir.
 	store store.Store
+	// utxos is the node's Config.UTXOs (the chain, by default).
+	utxos chain.UTXOSource
 }
 
 func newTestNet(t testing.TB) *testNet {
@@ -86,7 +88,9 @@ func (tn *testNet) addNodeWith(name string, funds btcutil.Amount, policy func(*P
 func (tn *testNet) addNodeSetup(name string, funds btcutil.Amount, setup func(*testNode)) *testNode {
 	tn.t.Helper()
 	seed := sha256.Sum256([]byte("node seed " + name))
-	tnode := &testNode{name: name, wallet: tn.chain.NewWallet(), dir: tn.t.TempDir(), seed: seed[:], events: make(chan Event, 1024)}
+	// Nodes check announced funding outputs on the simulated chain
+	// unless setup says otherwise.
+	tnode := &testNode{name: name, wallet: tn.chain.NewWallet(), dir: tn.t.TempDir(), seed: seed[:], events: make(chan Event, 1024), utxos: tn.chain}
 	if setup != nil {
 		setup(tnode)
 	}
@@ -133,6 +137,7 @@ func (tn *testNet) start(tnode *testNode) {
 		Logger: testLogger(tn.t, tnode.name),
 		Seed:   tnode.seed, Network: &chaincfg.RegressionNetParams, DataDir: tnode.dir,
 		Store:       tnode.store,
+		UTXOs:       tnode.utxos,
 		Broadcaster: bc, FeeEstimator: tn.chain, Wallet: tnode.wallet, Listener: ln,
 		Alias: tnode.name,
 		OnEvent: func(e Event) {

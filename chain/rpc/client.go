@@ -79,11 +79,15 @@ type Client struct {
 	rpc      *rpcclient.Client
 	backend  Backend
 	fallback wire.SatPerKWeight
+	// blockTxs caches the txids of recently looked-up blocks (see
+	// UnspentOutput).
+	blockTxs blockTxCache
 }
 
 var (
 	_ chain.Broadcaster  = (*Client)(nil)
 	_ chain.FeeEstimator = (*Client)(nil)
+	_ chain.UTXOSource   = (*Client)(nil)
 )
 
 // Dial creates a Client and, unless cfg.Backend is set, detects the node

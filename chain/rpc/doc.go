@@ -2,8 +2,8 @@
 // node over JSON-RPC, using btcd's rpcclient (HTTP POST). It lives in its
 // own module (github.com/lnkit/lnkit/chain/rpc) so that hosts that bring
 // their own chain source never pull it in. It implements no BOLT; it is
-// the host side of chain.Listener, chain.Filter, chain.Broadcaster and
-// chain.FeeEstimator.
+// the host side of chain.Listener, chain.Filter, chain.Broadcaster,
+// chain.FeeEstimator and chain.UTXOSource.
 //
 //   - Client (Dial) talks to the node: it detects btcd (getinfo) or
 //     bitcoind, reads blocks and headers, and implements chain.Broadcaster
@@ -11,7 +11,9 @@
 //     on btcd, estimatesmartfee on bitcoind, in BTC/kvB, converted by
 //     FeeRateFromBTCPerKvB: sat/kw = BTC/kvB × 25,000,000, clamped to
 //     chain.FeeRateFloor, with a fallback rate when the node has no
-//     estimate). Every call takes a context.
+//     estimate), and chain.UTXOSource (getblockhash, the block's txids,
+//     cached for recent blocks, and gettxout without the mempool). Every
+//     call takes a context.
 //   - Poller follows the node's best chain and delivers BlockConnected and
 //     BlockDisconnected to a chain.Listener in chain order, detecting
 //     reorganisations by comparing block hashes back to the fork point. It
