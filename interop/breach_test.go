@@ -41,7 +41,8 @@ func copyFile(t *testing.T, from, to string) {
 // it stops lnd, copies its channel.db, starts it again, runs more (state
 // changing) steps, stops it and puts the old channel.db back. Started
 // again, lnd believes the old state is its latest. lnkit is not
-// reconnected: lnd would learn from channel_reestablish that it is behind
+// reconnected (its host disconnects lnd first, which stops lnkit's own
+// redialing): lnd would learn from channel_reestablish that it is behind
 // and refuse to broadcast.
 func revokedState(t *testing.T, e *env, point string, before func(), after func()) {
 	t.Helper()
@@ -53,6 +54,11 @@ func revokedState(t *testing.T, e *env, point string, before func(), after func(
 	e.lk.Connect(t, e.lnd)
 	e.lnd.WaitChannel(t, point, "active after lnd's restart", nil)
 	after()
+	// lnkit dials a channel peer that went away again by itself, unless
+	// its host disconnected it: do, so that lnd comes back alone.
+	if err := e.lk.Node.Disconnect(ctxFor(t, 10*time.Second), mustPubKey(t, e.lnd.PubKey)); err != nil {
+		t.Fatal(err)
+	}
 	e.lnd.Stop(t)
 	copyFile(t, old, e.lnd.channelDB())
 	waitFor(t, 30*time.Second, "lnkit sees lnd gone", func() error {

@@ -16,8 +16,9 @@ type cutProxy struct {
 	ln     net.Listener
 	target string
 
-	mu    sync.Mutex
-	conns []net.Conn
+	mu       sync.Mutex
+	conns    []net.Conn
+	accepted int // connections accepted so far
 	limit int // bytes left to forward before the cut; -1: not armed
 	sent  int // bytes forwarded from the dialler so far
 	cut   chan struct{}
@@ -50,6 +51,7 @@ func (p *cutProxy) accept() {
 		}
 		p.mu.Lock()
 		p.conns = append(p.conns, c, u)
+		p.accepted++
 		p.mu.Unlock()
 		go p.pipe(c, u, true)
 		go p.pipe(u, c, false)
@@ -109,6 +111,13 @@ func (p *cutProxy) pipe(src, dst net.Conn, upstream bool) {
 			return
 		}
 	}
+}
+
+// connections is the number of connections accepted so far.
+func (p *cutProxy) connections() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.accepted
 }
 
 // upstreamBytes is the count of bytes the dialler has sent.

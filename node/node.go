@@ -79,6 +79,9 @@ type Node struct {
 	// feeRate is the last fee estimate for 6 blocks.
 	feeRate wire.SatPerKWeight
 	graph   *routing.Graph
+	// startedAt is when Start ran (payments wait for routes a while
+	// after it).
+	startedAt time.Time
 	// pendingAnns are channel announcements waiting for their funding
 	// output (gossip_verify.go), utxoQueue their lookups.
 	pendingAnns    map[uint64]*pendingAnn
@@ -171,6 +174,7 @@ func (n *Node) NodeID() *btcec.PublicKey { return n.nodeKey.PubKey() }
 func (n *Node) Start(ctx context.Context) error {
 	err := ErrStopped
 	n.startOnce.Do(func() {
+		n.startedAt = n.now()
 		n.ctx, n.cancel = context.WithCancel(context.Background())
 		if err = n.load(ctx); err != nil {
 			return
@@ -214,6 +218,15 @@ func (n *Node) Stop() error {
 		// The loop is gone; close peers from here.
 		for _, p := range n.peers {
 			p.close()
+		}
+		// The graph is a cache flushed every few seconds: keep what
+		// came since the last flush (a failure only loses gossip).
+		if n.graph != nil && n.graph.Pending() > 0 {
+			fctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := n.graph.Flush(fctx); err != nil {
+				n.log.Info("graph flush at stop", "err", err)
+			}
+			cancel()
 		}
 		if n.ownsSt != nil {
 			err = n.ownsSt.Close()

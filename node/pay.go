@@ -314,6 +314,11 @@ func (p *payment) inFlight() (amt wire.MilliSatoshi, settled wire.MilliSatoshi) 
 	return amt, settled
 }
 
+// startupGrace is how long after Start a payment with no route waits for
+// one (channels reconnecting, gossip syncing) before failing, if it has
+// sent no HTLC yet: after a failed HTLC, no route is an answer.
+const startupGrace = 30 * time.Second
+
 // launch sends HTLCs until the amount still missing is in flight (loop).
 func (ps *payments) launch(p *payment) {
 	n := ps.n
@@ -332,6 +337,14 @@ func (ps *payments) launch(p *payment) {
 		}
 		r, err := n.findRoute(p, missing)
 		if err != nil {
+			if inflight == 0 && p.Attempts == 0 && errors.Is(err, ErrNoRoute) && n.now().Sub(n.startedAt) < startupGrace {
+				// Just started: channels are still reconnecting and
+				// the graph syncing. Try again shortly (bounded by
+				// the payment's deadline) instead of failing a
+				// payment that resumed, or was asked for, too early.
+				p.retryAt = n.now().Add(time.Second)
+				return
+			}
 			if inflight == 0 {
 				ps.fail(p, err.Error())
 			}
@@ -485,6 +498,7 @@ func (ps *payments) failed(cs *chanState, ev *channel.HTLCFailed) {
 	default:
 		p.excluded[a.route[0].ShortChannelID] = true
 	}
+	n.log.Debug("payment attempt failed", "payment", p.ID, "channel", cs.id, "reason", reason)
 	if _, settled := p.inFlight(); settled > 0 {
 		// A part already succeeded: the payee has the preimage; keep
 		// trying to complete.
