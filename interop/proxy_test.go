@@ -19,9 +19,9 @@ type cutProxy struct {
 	mu       sync.Mutex
 	conns    []net.Conn
 	accepted int // connections accepted so far
-	limit int // bytes left to forward before the cut; -1: not armed
-	sent  int // bytes forwarded from the dialler so far
-	cut   chan struct{}
+	limit    int // bytes left to forward before the cut; -1: not armed
+	sent     int // bytes forwarded from the dialler so far
+	cut      chan struct{}
 }
 
 func newCutProxy(t *testing.T, target string) *cutProxy {
