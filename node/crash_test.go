@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -191,6 +192,9 @@ func testCrashEveryWrite(t *testing.T, victimName string, fault store.Fault, key
 				}
 				return false
 			})
+			// Disarm, then look again: the fault may have fired
+			// between the wait and here.
+			cs.fi.Inject(at, store.FaultNone)
 			crashed = cs.fi.Crashed()
 		}
 		if crashed {
@@ -205,8 +209,6 @@ func testCrashEveryWrite(t *testing.T, victimName string, fault store.Fault, key
 					t.Fatalf("reconnect %s to %s: %v", victimName, p.name, err)
 				}
 			}
-		} else {
-			cs.fi.Inject(at, store.FaultNone)
 		}
 
 		if crashed && victim == a {
@@ -285,4 +287,36 @@ func testCrashEveryWrite(t *testing.T, victimName string, fault store.Fault, key
 		t.Fatalf("%d of %d payments failed", failures, crashes)
 	}
 	t.Logf("%s, keysend %v: %d crash points (%v); %d payments completed once, %d failed with nothing moved", victimName, keysend, crashes, fault, crashes-failures, failures)
+}
+
+// TestNodeCallHonoursContextWhileStoreFails: a call whose turn wrote to a
+// store that keeps failing returns when its context ends (its changes are
+// not known to be durable), and so does a later call; before, the wait for
+// the batch to become durable ignored the context and hung (found by
+// TestNodeCrashEveryWrite under -race).
+func TestNodeCallHonoursContextWhileStoreFails(t *testing.T) {
+	tn := newTestNet(t)
+	var cs *crashableStore
+	a := tn.addNodeSetup("alice", 0, func(tnode *testNode) {
+		cs = newCrashableStore(t, tnode.dir)
+		tnode.store = cs.fi
+	})
+	cs.fi.Inject(cs.fi.Writes()+1, store.FaultCrashBefore)
+	for i, call := range []func(context.Context) error{
+		func(ctx context.Context) error {
+			return a.do(ctx, func() error { a.batch.Put("test/x", []byte{1}); return nil })
+		},
+		func(ctx context.Context) error { _, err := a.ListChannels(ctx); return err },
+	} {
+		ctx, cancel := context.WithTimeout(tn.ctx, 300*time.Millisecond)
+		start := time.Now()
+		err := call(ctx)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+			t.Fatalf("call %d: %v after %v", i, err, time.Since(start))
+		}
+	}
+	if !cs.fi.Crashed() {
+		t.Fatal("the store did not crash")
+	}
 }

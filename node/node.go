@@ -258,9 +258,13 @@ func (n *Node) do(ctx context.Context, fn func() error) error {
 			return err
 		}
 		// The second value is sent once the turn's batch is durable.
+		// While the store fails, that can take until ctx ends: fn's
+		// changes are then not known to be durable.
 		select {
 		case <-done:
 			return nil
+		case <-ctx.Done():
+			return ctx.Err()
 		case <-n.quit:
 			return ErrStopped
 		}

@@ -221,7 +221,10 @@ func (tn *testNet) openChannel(a, b *testNode, amount btcutil.Amount, push wire.
 
 func (tn *testNode) channel(t testing.TB, id wire.ChannelID) ChannelInfo {
 	t.Helper()
-	chs, err := tn.ListChannels(context.Background())
+	// Bounded: a node that stopped answering fails the test, not hangs it.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	chs, err := tn.ListChannels(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -273,7 +273,7 @@ func (n *Node) startPayment(ctx context.Context, p *payment, id *PaymentID, maxF
 		return nil, ErrStopped
 	}
 	var out Payment
-	if err := n.do(context.Background(), func() error { out = p.snapshot(); return nil }); err != nil {
+	if err := n.do(ctx, func() error { out = p.snapshot(); return nil }); err != nil {
 		return nil, err
 	}
 	if out.Status == PaymentStatusFailed {
