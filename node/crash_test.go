@@ -120,10 +120,11 @@ func testCrashEveryWrite(t *testing.T, victimName string, fault store.Fault, key
 			return pending == 0
 		})
 	}
+	carol := c.NodeID() // c.Node changes when carol restarts
 	pay := func(n *Node, inv *Invoice, pid PaymentID) error {
 		var err error
 		if keysend {
-			_, err = n.SendKeysend(tn.ctx, KeysendRequest{Destination: c.NodeID(), Amount: amt, ID: &pid})
+			_, err = n.SendKeysend(tn.ctx, KeysendRequest{Destination: carol, Amount: amt, ID: &pid})
 		} else {
 			_, err = n.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: inv.Bolt11, ID: &pid})
 		}

@@ -316,7 +316,9 @@ func (p *payment) inFlight() (amt wire.MilliSatoshi, settled wire.MilliSatoshi) 
 
 // startupGrace is how long after Start a payment with no route waits for
 // one (channels reconnecting, gossip syncing) before failing, if it has
-// sent no HTLC yet: after a failed HTLC, no route is an answer.
+// sent no HTLC yet: after a failed HTLC, no route is an answer. A payment
+// whose route's first hop could not take the HTLC at the moment also
+// waits, until its deadline.
 const startupGrace = 30 * time.Second
 
 // launch sends HTLCs until the amount still missing is in flight (loop).
@@ -325,6 +327,14 @@ func (ps *payments) launch(p *payment) {
 	if p.Status != PaymentStatusInFlight {
 		return
 	}
+	// Channels an attempt could not be put on now (peer not connected,
+	// balance taken by other HTLCs) are left out for this round only.
+	var notSent []wire.ShortChannelID
+	defer func() {
+		for _, scid := range notSent {
+			delete(p.excluded, scid)
+		}
+	}()
 	for tries := 0; tries < 8; tries++ {
 		inflight, settled := p.inFlight()
 		missing := p.total - inflight - settled
@@ -337,11 +347,12 @@ func (ps *payments) launch(p *payment) {
 		}
 		r, err := n.findRoute(p, missing)
 		if err != nil {
-			if inflight == 0 && p.Attempts == 0 && errors.Is(err, ErrNoRoute) && n.now().Sub(n.startedAt) < startupGrace {
-				// Just started: channels are still reconnecting and
-				// the graph syncing. Try again shortly (bounded by
-				// the payment's deadline) instead of failing a
-				// payment that resumed, or was asked for, too early.
+			waitable := len(notSent) > 0 || p.Attempts == 0 && n.now().Sub(n.startedAt) < startupGrace
+			if inflight == 0 && errors.Is(err, ErrNoRoute) && waitable {
+				// A first hop could not take the HTLC now, or the
+				// node just started (channels reconnecting, the
+				// graph syncing): try again shortly, until the
+				// payment's deadline, instead of failing it.
 				p.retryAt = n.now().Add(time.Second)
 				return
 			}
@@ -352,7 +363,10 @@ func (ps *payments) launch(p *payment) {
 		}
 		if err := ps.send(p, r); err != nil {
 			n.log.Info("payment attempt not sent", "payment", p.ID, "err", err)
-			p.excluded[r.hops[0].ShortChannelID] = true
+			if scid := r.hops[0].ShortChannelID; !p.excluded[scid] {
+				p.excluded[scid] = true
+				notSent = append(notSent, scid)
+			}
 			continue
 		}
 	}
