@@ -161,6 +161,9 @@ func (n *Node) load(ctx context.Context) error {
 	if err := n.pays.load(ctx); err != nil {
 		return err
 	}
+	if err := n.pays.loadSummaries(ctx); err != nil {
+		return err
+	}
 	if err := n.invs.load(ctx); err != nil {
 		return err
 	}

@@ -92,6 +92,9 @@ type Payment struct {
 	Attempts  int
 	Keysend   bool
 	CreatedAt time.Time
+	// Pruned is set once PrunePayments has dropped the payment's route
+	// and attempts; the rest stays.
+	Pruned bool
 }
 
 // attempt is one HTLC of a payment.
@@ -345,9 +348,21 @@ func (ps *payments) launch(p *payment) {
 			ps.finishIfIdle(p, "timed out")
 			return
 		}
+		waitable := len(notSent) > 0 || p.Attempts == 0 && n.now().Sub(n.startedAt) < startupGrace
+		if inflight == 0 {
+			// Parts that cannot add up to the amount would only be
+			// held by the payee until its MPP timeout.
+			if have, allConnected := n.outboundCapacity(); have < missing {
+				if !allConnected || waitable {
+					p.retryAt = n.now().Add(time.Second)
+					return
+				}
+				ps.fail(p, fmt.Sprintf("%v: %v to send, %v spendable over this node's channels", ErrNoRoute, missing, have))
+				return
+			}
+		}
 		r, err := n.findRoute(p, missing)
 		if err != nil {
-			waitable := len(notSent) > 0 || p.Attempts == 0 && n.now().Sub(n.startedAt) < startupGrace
 			if inflight == 0 && errors.Is(err, ErrNoRoute) && waitable {
 				// A first hop could not take the HTLC now, or the
 				// node just started (channels reconnecting, the

@@ -86,7 +86,7 @@ func (n *Node) findRoute(p *payment, amt wire.MilliSatoshi) (*route, error) {
 				}
 				r = buildRoute(cs, scid, peer, path, part, finalCLTV)
 			}
-			if r == nil || r.hops[0].Amount > spend || r.hops[0].Amount-r.amount > p.maxFee {
+			if r == nil || r.amount == 0 || r.hops[0].Amount > spend || r.hops[0].Amount-r.amount > p.maxFee {
 				continue
 			}
 			if best == nil || r.amount > best.amount || r.amount == best.amount && spend > bestSpend {
@@ -159,4 +159,22 @@ func buildRoute(cs *chanState, scid wire.ShortChannelID, peer [33]byte, path []e
 // penalize records a failure for pathfinding (loop).
 func (n *Node) penalize(r []RouteHop, df *onion.DecryptedFailure) {
 	n.graphPenalize(r, df)
+}
+
+// outboundCapacity sums what this node's ready channels can send now
+// (loop); allConnected is false when some ready channel's peer is away,
+// so that more may become sendable once it is back.
+func (n *Node) outboundCapacity() (total wire.MilliSatoshi, allConnected bool) {
+	allConnected = true
+	for _, cs := range n.channels {
+		if cs.status != chanOpen || !cs.m.Ready() {
+			continue
+		}
+		if _, ok := n.peers[cs.peer]; !ok {
+			allConnected = false
+			continue
+		}
+		total += cs.m.Spendable(0)
+	}
+	return total, allConnected
 }
