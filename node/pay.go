@@ -352,8 +352,8 @@ func (ps *payments) launch(p *payment) {
 		if inflight == 0 {
 			// Parts that cannot add up to the amount would only be
 			// held by the payee until its MPP timeout.
-			if have, allConnected := n.outboundCapacity(); have < missing {
-				if !allConnected || waitable {
+			if have, settled := n.outboundCapacity(); have < missing {
+				if !settled || waitable {
 					p.retryAt = n.now().Add(time.Second)
 					return
 				}

@@ -162,19 +162,23 @@ func (n *Node) penalize(r []RouteHop, df *onion.DecryptedFailure) {
 }
 
 // outboundCapacity sums what this node's ready channels can send now
-// (loop); allConnected is false when some ready channel's peer is away,
-// so that more may become sendable once it is back.
-func (n *Node) outboundCapacity() (total wire.MilliSatoshi, allConnected bool) {
-	allConnected = true
+// (loop). settled is false when more may become sendable without a new
+// channel: some ready channel's peer is away, or some channel has HTLCs
+// of its own out (other payments, forwards) whose balance may come back.
+func (n *Node) outboundCapacity() (total wire.MilliSatoshi, settled bool) {
+	settled = true
 	for _, cs := range n.channels {
 		if cs.status != chanOpen || !cs.m.Ready() {
 			continue
 		}
+		if len(cs.m.OfferedHTLCs()) > 0 {
+			settled = false
+		}
 		if _, ok := n.peers[cs.peer]; !ok {
-			allConnected = false
+			settled = false
 			continue
 		}
 		total += cs.m.Spendable(0)
 	}
-	return total, allConnected
+	return total, settled
 }
