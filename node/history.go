@@ -43,6 +43,9 @@ func (n *Node) PrunePayments(ctx context.Context, before time.Time) (int, error)
 			n.batch.Put(keyPaymentSummary+id.String(), encodePaymentSummary(s))
 			for _, a := range p.attempts {
 				delete(n.pays.owner, a)
+				if n.pays.byHTLC[fwdKey{a.ch, a.htlcID}] == a {
+					delete(n.pays.byHTLC, fwdKey{a.ch, a.htlcID})
+				}
 			}
 			n.pays.byID[id] = s
 			count++
