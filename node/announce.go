@@ -119,6 +119,10 @@ func (n *Node) advanceAnnouncement(cs *chanState) {
 		n.graph.ApplyChannelUpdate(u)
 	}
 	na := n.nodeAnnouncement()
+	if na != nil {
+		// Kept with the graph, so that it is served with the channel.
+		n.graph.ApplyNodeAnnouncement(na)
+	}
 	for id := range n.peers {
 		n.sendTo(id, ann)
 		if u != nil {

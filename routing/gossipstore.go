@@ -1,9 +1,11 @@
 package routing
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/lnkit/lnkit/store"
 	"github.com/lnkit/lnkit/wire"
@@ -224,4 +226,64 @@ func decodeGossip(v []byte, scid uint64, kind int) (wire.Message, error) {
 	default:
 		return nil, fmt.Errorf("stored %v", m.MsgType())
 	}
+}
+
+// ChannelStamp is a channel's short_channel_id with the timestamps of its
+// latest channel_updates (0 for a direction without one), as
+// reply_channel_range's timestamps_tlv and gossip_timestamp_filter use them.
+type ChannelStamp struct {
+	ShortChannelID wire.ShortChannelID
+	Timestamps     [2]uint32
+}
+
+// ChannelStamps returns the channels whose short_channel_id's block is in
+// [first, end), in ascending short_channel_id order, with their update
+// timestamps: 16 bytes a channel.
+func (g *Graph) ChannelStamps(first uint32, end uint64) []ChannelStamp {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	var out []ChannelStamp
+	for i := range g.chans {
+		c := &g.chans[i]
+		if c.node[0] == freeSlot {
+			continue
+		}
+		h := uint64(c.scid >> 40)
+		if h < uint64(first) || h >= end {
+			continue
+		}
+		s := ChannelStamp{ShortChannelID: wire.NewShortChannelIDFromUint64(c.scid)}
+		for d := range s.Timestamps {
+			if p := g.policyOf(uint32(i), d); p.known() {
+				s.Timestamps[d] = p.timestamp
+			}
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b ChannelStamp) int {
+		return cmp.Compare(a.ShortChannelID.ToUint64(), b.ShortChannelID.ToUint64())
+	})
+	return out
+}
+
+// NodeStamp is a node with the timestamp of its node_announcement.
+type NodeStamp struct {
+	NodeID    wire.Point
+	Timestamp uint32
+}
+
+// NodeStamps returns the nodes that have a node_announcement whose
+// timestamp satisfies keep (nil: all), in no particular order.
+func (g *Graph) NodeStamps(keep func(ts uint32) bool) []NodeStamp {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	var out []NodeStamp
+	for i := range g.nodes {
+		n := &g.nodes[i]
+		if n.ann == nil || (keep != nil && !keep(n.ann.Timestamp)) {
+			continue
+		}
+		out = append(out, NodeStamp{NodeID: n.id, Timestamp: n.ann.Timestamp})
+	}
+	return out
 }
