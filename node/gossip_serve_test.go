@@ -1,0 +1,116 @@
+package node
+
+import (
+	"math"
+	"testing"
+
+	"github.com/lnkit/lnkit/routing"
+	"github.com/lnkit/lnkit/wire"
+)
+
+func stampsAt(heights ...uint32) []routing.ChannelStamp {
+	out := make([]routing.ChannelStamp, len(heights))
+	for i, h := range heights {
+		out[i].ShortChannelID = wire.ShortChannelID{BlockHeight: h, TxIndex: uint32(i)}
+	}
+	return out
+}
+
+// checkParts checks BOLT 7's and lnd's rules for the parts of a reply:
+// the first starts at the query's first block, each next one at the block
+// after the previous one's last (or in it, only for a split block), every
+// id is listed once inside its part's range, no part holds more than max,
+// and the last reaches the query's end.
+func checkParts(t *testing.T, first, num uint32, stamps []routing.ChannelStamp, max int, parts []rangePart) {
+	t.Helper()
+	if len(parts) == 0 || parts[0].first != first || parts[0].lo != 0 || parts[len(parts)-1].hi != len(stamps) {
+		t.Fatalf("parts %+v", parts)
+	}
+	for i, p := range parts {
+		if p.num == 0 || p.hi-p.lo > max || p.hi < p.lo {
+			t.Fatalf("part %d %+v", i, p)
+		}
+		end := uint64(p.first) + uint64(p.num)
+		for _, s := range stamps[p.lo:p.hi] {
+			if h := uint64(s.ShortChannelID.BlockHeight); h < uint64(p.first) || h >= end {
+				t.Fatalf("part %d %+v lists height %d", i, p, h)
+			}
+		}
+		if i > 0 {
+			q := parts[i-1]
+			if p.lo != q.hi {
+				t.Fatalf("part %d does not continue the ids of %d", i, i-1)
+			}
+			prevEnd := uint64(q.first) + uint64(q.num)
+			split := stamps[q.hi-1].ShortChannelID.BlockHeight == stamps[p.lo].ShortChannelID.BlockHeight
+			if uint64(p.first) != prevEnd && !(split && uint64(p.first) == prevEnd-1) {
+				t.Fatalf("part %d %+v does not follow %+v", i, p, q)
+			}
+		}
+	}
+	last := parts[len(parts)-1]
+	if uint64(last.first)+uint64(last.num) < min(uint64(first)+uint64(num), uint64(last.first)+math.MaxUint32) {
+		t.Fatalf("last part %+v does not reach the end", last)
+	}
+}
+
+func TestGossipSplitRange(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		first, num uint32
+		heights    []uint32
+		max        int
+		wantParts  int
+	}{
+		{"empty", 10, 20, nil, 3, 1},
+		{"fits", 0, 0xffffffff, []uint32{5, 6, 7}, 3, 1},
+		{"two", 0, 100, []uint32{5, 6, 7, 8}, 3, 2},
+		{"block boundary", 0, 100, []uint32{5, 6, 6, 6, 9}, 3, 3},
+		{"oversize block split", 1, 100, []uint32{5, 5, 5, 5, 5, 6}, 2, 3},
+		{"late start whole chain", 700000, 0xffffffff, []uint32{700001, 700002, 800000}, 1, 3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			stamps := stampsAt(c.heights...)
+			parts := splitRange(c.first, c.num, stamps, c.max)
+			checkParts(t, c.first, c.num, stamps, c.max, parts)
+			if len(parts) != c.wantParts {
+				t.Fatalf("%d parts %+v, want %d", len(parts), parts, c.wantParts)
+			}
+		})
+	}
+	// The block-boundary case ends the first part before block 6.
+	p := splitRange(0, 100, stampsAt(5, 6, 6, 6, 9), 3)
+	if p[0].num != 6 || p[0].hi != 1 || p[1].first != 6 || p[1].hi != 4 {
+		t.Fatalf("parts %+v", p)
+	}
+}
+
+func TestGossipReplyIDsLimitFits(t *testing.T) {
+	for _, opt := range []wire.QueryOption{0, wire.QueryOptionTimestamps, wire.QueryOptionTimestamps | wire.QueryOptionChecksums} {
+		n := replyIDsLimit(opt)
+		r := &wire.ReplyChannelRange{FirstBlockNum: 1, NumberOfBlocks: 2}
+		ids := make([]wire.ShortChannelID, n)
+		ts := make([]wire.ChannelUpdateTimestamps, n)
+		for i := range ids {
+			ids[i] = wire.ShortChannelID{BlockHeight: uint32(i + 1)}
+		}
+		if err := r.SetShortChannelIDs(wire.EncodingUncompressed, ids); err != nil {
+			t.Fatal(err)
+		}
+		if opt&wire.QueryOptionTimestamps != 0 {
+			if err := r.SetTimestamps(wire.EncodingUncompressed, ts); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if opt&wire.QueryOptionChecksums != 0 {
+			r.Checksums = make([]wire.ChannelUpdateChecksums, n)
+		}
+		b, err := wire.EncodeMessage(r)
+		if err != nil || len(b) > wire.MaxMessageSize {
+			t.Fatalf("option %d: %d ids: %d bytes, %v", opt, n, len(b), err)
+		}
+		if len(b) < wire.MaxMessageSize-64 {
+			t.Fatalf("option %d: %d ids leave %d bytes unused", opt, n, wire.MaxMessageSize-len(b))
+		}
+	}
+}
