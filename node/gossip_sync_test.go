@@ -224,6 +224,36 @@ func TestNodeGossipQuerySync(t *testing.T) {
 	if end := recv(wire.MsgReplyShortChannelIDsEnd).(*wire.ReplyShortChannelIDsEnd); end.FullInformation != 1 || end.ChainHash != chainHash {
 		t.Fatalf("reply_short_channel_ids_end %+v", end)
 	}
+
+	// Asked for two of them (and one she does not know), alice sends
+	// their signed announcements, which verify, then the end.
+	qs = &wire.QueryShortChannelIDs{ChainHash: chainHash}
+	if err := qs.SetShortChannelIDs(wire.EncodingUncompressed, []wire.ShortChannelID{scid(200), scid(1500), scid(1600)}); err != nil {
+		t.Fatal(err)
+	}
+	send(qs)
+	got := map[uint64]bool{}
+	for {
+		m, err := fake.Receive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if end, ok := m.(*wire.ReplyShortChannelIDsEnd); ok {
+			if end.FullInformation != 1 {
+				t.Fatalf("reply_short_channel_ids_end %+v", end)
+			}
+			break
+		}
+		if ann, ok := m.(*wire.ChannelAnnouncement); ok {
+			if err := ann.VerifySignatures(); err != nil {
+				t.Fatalf("served announcement of %v: %v", ann.ShortChannelID, err)
+			}
+			got[ann.ShortChannelID.ToUint64()] = true
+		}
+	}
+	if len(got) != 2 || !got[scid(200).ToUint64()] || !got[scid(1500).ToUint64()] {
+		t.Fatalf("served %v", got)
+	}
 }
 
 // TestNodeDropsPeerThatDoesNotRead queues more than maxPeerQueue
