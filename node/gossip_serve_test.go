@@ -1,8 +1,15 @@
 package node
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
 	"math"
 	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
 
 	"github.com/lnkit/lnkit/routing"
 	"github.com/lnkit/lnkit/wire"
@@ -112,5 +119,103 @@ func TestGossipReplyIDsLimitFits(t *testing.T) {
 		if len(b) < wire.MaxMessageSize-64 {
 			t.Fatalf("option %d: %d ids leave %d bytes unused", opt, n, wire.MaxMessageSize-len(b))
 		}
+	}
+}
+
+// signedUpdate is a channel_update of direction 0 for the channel
+// signedAnnouncement(tag) made, signed by its node_id_1.
+func signedUpdate(t *testing.T, chainHash wire.ChainHash, scid wire.ShortChannelID, tag string, ts uint32) *wire.ChannelUpdate {
+	t.Helper()
+	key := func(s string) *btcec.PrivateKey {
+		h := sha256.Sum256([]byte(tag + s))
+		k, _ := btcec.PrivKeyFromBytes(h[:])
+		return k
+	}
+	n1, n2 := key("n1"), key("n2")
+	if bytes.Compare(n1.PubKey().SerializeCompressed(), n2.PubKey().SerializeCompressed()) > 0 {
+		n1 = n2
+	}
+	u := &wire.ChannelUpdate{ChainHash: chainHash, ShortChannelID: scid, Timestamp: ts, MessageFlags: wire.ChanUpdateMustBeOne,
+		CLTVExpiryDelta: 40, HTLCMinimum: 1, FeeBase: 1000, FeeProportionalMillionths: 1, HTLCMaximum: 1_000_000_000}
+	d, err := u.SignatureDigest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Signature = wire.NewSignature(ecdsa.Sign(n1, d[:]))
+	return u
+}
+
+// TestNodeGossipTimestampFilter: a peer whose filter lies after the
+// stored gossip gets none of it; one with 0..max gets the channel's
+// announcement followed by its update.
+func TestNodeGossipTimestampFilter(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNodeSetup("alice", 0, func(tnode *testNode) { tnode.utxos = nil })
+	chainHash := wire.ChainHash(*a.cfg.Network.GenesisHash)
+	scid := wire.ShortChannelID{BlockHeight: 300, TxIndex: 1}
+	ts := uint32(time.Now().Unix()) - 60
+	ann := signedAnnouncement(t, chainHash, scid, "f")
+	upd := signedUpdate(t, chainHash, scid, "f", ts)
+	if err := a.do(tn.ctx, func() error {
+		if _, err := a.graph.AddChannel(ann, 0, a.now()); err != nil {
+			return err
+		}
+		if err := upd.VerifySignature(ann.NodeID1); err != nil {
+			return err
+		}
+		_, err := a.graph.ApplyChannelUpdate(upd)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(tn.ctx, 30*time.Second)
+	defer cancel()
+	fake := fakePeer(t, ctx, a)
+	send := func(m wire.Message) {
+		t.Helper()
+		if err := fake.Send(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A filter after the update, then a query as a marker: its end
+	// arrives after anything the filter selected.
+	send(&wire.GossipTimestampFilter{ChainHash: chainHash, FirstTimestamp: ts + 1, TimestampRange: 1000})
+	q := &wire.QueryShortChannelIDs{ChainHash: chainHash}
+	if err := q.SetShortChannelIDs(wire.EncodingUncompressed, []wire.ShortChannelID{{BlockHeight: 1, TxIndex: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	send(q)
+	var gossip []wire.Message
+	collect := func() {
+		t.Helper()
+		gossip = nil
+		for {
+			m, err := fake.Receive(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch m.(type) {
+			case *wire.ReplyShortChannelIDsEnd:
+				return
+			case *wire.ChannelAnnouncement, *wire.ChannelUpdate, *wire.NodeAnnouncement:
+				gossip = append(gossip, m)
+			}
+		}
+	}
+	collect()
+	if len(gossip) != 0 {
+		t.Fatalf("a filter in the future got %d messages", len(gossip))
+	}
+	send(&wire.GossipTimestampFilter{ChainHash: chainHash, FirstTimestamp: 0, TimestampRange: 0xffffffff})
+	send(q)
+	collect()
+	if len(gossip) != 2 {
+		t.Fatalf("got %d messages, want the announcement and its update", len(gossip))
+	}
+	if got, ok := gossip[0].(*wire.ChannelAnnouncement); !ok || got.ShortChannelID != scid || got.VerifySignatures() != nil {
+		t.Fatalf("first %+v", gossip[0])
+	}
+	if got, ok := gossip[1].(*wire.ChannelUpdate); !ok || got.Timestamp != ts || got.VerifySignature(ann.NodeID1) != nil {
+		t.Fatalf("second %+v", gossip[1])
 	}
 }
