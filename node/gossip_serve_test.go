@@ -219,3 +219,54 @@ func TestNodeGossipTimestampFilter(t *testing.T) {
 		t.Fatalf("second %+v", gossip[1])
 	}
 }
+
+// TestNodeGossipServedAfterRestart: the signed messages survive a
+// restart (the test node's store.File) and are served from the store.
+func TestNodeGossipServedAfterRestart(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNodeSetup("alice", 0, func(tnode *testNode) { tnode.utxos = nil })
+	chainHash := wire.ChainHash(*a.cfg.Network.GenesisHash)
+	scid := wire.ShortChannelID{BlockHeight: 400, TxIndex: 2}
+	ann := signedAnnouncement(t, chainHash, scid, "r")
+	upd := signedUpdate(t, chainHash, scid, "r", uint32(time.Now().Unix())-30)
+	if err := a.do(tn.ctx, func() error {
+		if _, err := a.graph.AddChannel(ann, 0, a.now()); err != nil {
+			return err
+		}
+		if _, err := a.graph.ApplyChannelUpdate(upd); err != nil {
+			return err
+		}
+		return a.graph.Flush(a.ctx)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tn.restart(a)
+	ctx, cancel := context.WithTimeout(tn.ctx, 30*time.Second)
+	defer cancel()
+	fake := fakePeer(t, ctx, a)
+	q := &wire.QueryShortChannelIDs{ChainHash: chainHash}
+	if err := q.SetShortChannelIDs(wire.EncodingUncompressed, []wire.ShortChannelID{scid}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fake.Send(ctx, q); err != nil {
+		t.Fatal(err)
+	}
+	var gotAnn, gotUpd bool
+	for {
+		m, err := fake.Receive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch m := m.(type) {
+		case *wire.ChannelAnnouncement:
+			gotAnn = m.ShortChannelID == scid && m.VerifySignatures() == nil
+		case *wire.ChannelUpdate:
+			gotUpd = gotAnn && m.Timestamp == upd.Timestamp && m.VerifySignature(ann.NodeID1) == nil
+		case *wire.ReplyShortChannelIDsEnd:
+			if !gotAnn || !gotUpd || m.FullInformation != 1 {
+				t.Fatalf("after the restart: announcement %v, update %v, end %+v", gotAnn, gotUpd, m)
+			}
+			return
+		}
+	}
+}
