@@ -113,7 +113,9 @@ func (n *Node) advanceAnnouncement(cs *chanState) {
 		return
 	}
 	a.ann = ann
-	n.graph.AddChannel(ann, cs.m.Params().FundingAmount, n.now())
+	if added, _ := n.graph.AddChannel(ann, cs.m.Params().FundingAmount, n.now()); added {
+		n.watchFunding(ann)
+	}
 	u := n.channelUpdate(cs)
 	if u != nil {
 		n.graph.ApplyChannelUpdate(u)

@@ -49,6 +49,7 @@ func (n *Node) loadGraph(ctx context.Context) error {
 	}
 	n.graph = g
 	n.mission = routing.NewMissionControl(missionHalfLife)
+	n.rebuildFundingIndex()
 	return nil
 }
 
@@ -79,6 +80,7 @@ func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
 			n.log.Debug("channel_announcement refused", "err", err)
 		}
 		if added {
+			n.watchFunding(m)
 			n.relay(pc, m)
 		}
 	case *wire.ChannelUpdate:

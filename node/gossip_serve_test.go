@@ -10,6 +10,9 @@ import (
 
 	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/btcsuite/btcd/btcec/v2/ecdsa"
+	btcwire "github.com/btcsuite/btcd/wire"
+	"github.com/lnkit/lnkit/chain"
+	"github.com/lnkit/lnkit/script"
 
 	"github.com/lnkit/lnkit/routing"
 	"github.com/lnkit/lnkit/wire"
@@ -268,5 +271,57 @@ func TestNodeGossipServedAfterRestart(t *testing.T) {
 			}
 			return
 		}
+	}
+}
+
+// TestNodeGossipSpentFundingClosesChannel: a block spending a graph
+// channel's funding output (its 2-of-2 script as the witness script)
+// removes the channel and marks it closed; a block spending other scripts
+// does not.
+func TestNodeGossipSpentFundingClosesChannel(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNodeSetup("alice", 0, func(tnode *testNode) { tnode.utxos = nil })
+	chainHash := wire.ChainHash(*a.cfg.Network.GenesisHash)
+	scid := wire.ShortChannelID{BlockHeight: 500, TxIndex: 3}
+	ann := signedAnnouncement(t, chainHash, scid, "s")
+	ctx, cancel := context.WithTimeout(tn.ctx, 30*time.Second)
+	defer cancel()
+	fake := fakePeer(t, ctx, a)
+	if err := fake.Send(ctx, ann); err != nil {
+		t.Fatal(err)
+	}
+	inGraph := func() (in, closed bool) {
+		_ = a.do(ctx, func() error {
+			_, in = a.graph.Channel(scid)
+			closed = a.graph.IsClosed(scid)
+			return nil
+		})
+		return
+	}
+	tn.waitFor("the channel in alice's graph", func() bool { in, _ := inGraph(); return in })
+	spend := func(script []byte) *chain.Block {
+		tx := btcwire.NewMsgTx(2)
+		tx.AddTxIn(&btcwire.TxIn{Witness: btcwire.TxWitness{nil, []byte{1}, []byte{2}, script}})
+		tx.AddTxOut(&btcwire.TxOut{Value: 1000, PkScript: []byte{0x51}})
+		return &chain.Block{Height: 1000, Txs: []chain.IndexedTx{{Tx: tx, Index: 1}}}
+	}
+	other := fundingWitnessScript(ann.BitcoinKey1, ann.NodeID1)
+	if err := a.BlockConnected(ctx, spend(other)); err != nil {
+		t.Fatal(err)
+	}
+	if in, closed := inGraph(); !in || closed {
+		t.Fatal("another script's spend closed the channel")
+	}
+	want := fundingWitnessScript(ann.BitcoinKey1, ann.BitcoinKey2)
+	k1, _ := ann.BitcoinKey1.PublicKey()
+	k2, _ := ann.BitcoinKey2.PublicKey()
+	if ws, err := script.FundingScript(k1, k2); err != nil || !bytes.Equal(ws, want) {
+		t.Fatalf("funding script %x, want package script's %x (%v)", want, ws, err)
+	}
+	if err := a.BlockConnected(ctx, spend(want)); err != nil {
+		t.Fatal(err)
+	}
+	if in, closed := inGraph(); in || !closed {
+		t.Fatalf("after the spend: in the graph %v, closed %v", in, closed)
 	}
 }

@@ -89,6 +89,8 @@ type Node struct {
 	utxoWorker     bool
 	mission        *routing.MissionControl
 	lastGraphFlush time.Time
+	// fundIdx finds graph channels' funding spends (gossip_spent.go).
+	fundIdx *fundingIndex
 	monDirty       map[*chanState]bool
 	monPrepared    []preparedUpdate
 	monEvents      []monEvent
