@@ -90,10 +90,10 @@ type Node struct {
 	mission        *routing.MissionControl
 	lastGraphFlush time.Time
 	// fundIdx finds graph channels' funding spends (gossip_spent.go).
-	fundIdx *fundingIndex
-	monDirty       map[*chanState]bool
-	monPrepared    []preparedUpdate
-	monEvents      []monEvent
+	fundIdx     *fundingIndex
+	monDirty    map[*chanState]bool
+	monPrepared []preparedUpdate
+	monEvents   []monEvent
 	// holdFinal, set only by tests, leaves matching HTLCs paid to this
 	// node unanswered, as a payee that has gone silent would.
 	holdFinal func(wire.PaymentHash) bool
