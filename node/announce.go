@@ -113,12 +113,18 @@ func (n *Node) advanceAnnouncement(cs *chanState) {
 		return
 	}
 	a.ann = ann
-	n.graph.AddChannel(ann, cs.m.Params().FundingAmount, n.now())
+	if added, _ := n.graph.AddChannel(ann, cs.m.Params().FundingAmount, n.now()); added {
+		n.watchFunding(ann)
+	}
 	u := n.channelUpdate(cs)
 	if u != nil {
 		n.graph.ApplyChannelUpdate(u)
 	}
 	na := n.nodeAnnouncement()
+	if na != nil {
+		// Kept with the graph, so that it is served with the channel.
+		n.graph.ApplyNodeAnnouncement(na)
+	}
 	for id := range n.peers {
 		n.sendTo(id, ann)
 		if u != nil {

@@ -43,6 +43,7 @@ func (n *Node) BlockConnected(ctx context.Context, b *chain.Block) error {
 			n.checkOwed(cs, b.Height)
 		}
 		n.monitorsBlock(b)
+		n.gossipBlock(b)
 		n.recoveryBlock(b)
 		n.announceTick()
 		return nil

@@ -19,7 +19,9 @@ import (
 // applied to it; a peer that supports gossip_queries is asked for the
 // channels the graph lacks (query_channel_range, then
 // query_short_channel_ids: see gossip_sync.go) and, with
-// gossip_timestamp_filter, for everything new.
+// gossip_timestamp_filter, for everything new. The graph keeps the signed
+// messages in the store, and the node serves them: it answers the same
+// queries and honours peers' filters (gossip_serve.go).
 // With Config.UTXOs, the funding output of each announced channel is
 // looked up off the loop (gossip_verify.go) before the channel enters the
 // graph, with its value as capacity; without, channels are taken
@@ -47,6 +49,7 @@ func (n *Node) loadGraph(ctx context.Context) error {
 	}
 	n.graph = g
 	n.mission = routing.NewMissionControl(missionHalfLife)
+	n.rebuildFundingIndex()
 	return nil
 }
 
@@ -77,6 +80,7 @@ func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
 			n.log.Debug("channel_announcement refused", "err", err)
 		}
 		if added {
+			n.watchFunding(m)
 			n.relay(pc, m)
 		}
 	case *wire.ChannelUpdate:
@@ -94,8 +98,9 @@ func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
 			n.log.Debug("bad channel_update", "err", err)
 			return
 		}
+		first := info.Policy1 == nil && info.Policy2 == nil
 		if applied, _ := n.graph.ApplyChannelUpdate(m); applied {
-			n.relay(pc, m)
+			n.relayUpdate(pc, m, first)
 		}
 	case *wire.NodeAnnouncement:
 		if err := m.VerifySignature(); err != nil {
@@ -140,13 +145,42 @@ func refersTo(cs *chanState, scid wire.ShortChannelID) bool {
 	return local != nil && *local == scid || remote != nil && *remote == scid
 }
 
-// relay passes new gossip on to the other peers (BOLT 7 "Rebroadcasting").
-// A peer that is not reading gets no gossip until it catches up.
+// relay passes new gossip on to the other peers (BOLT 7 "Rebroadcasting"),
+// those with gossip_queries only if their gossip_timestamp_filter admits it
+// (see relayTo). A peer that is not reading gets no gossip until it
+// catches up.
 func (n *Node) relay(from *peerConn, msg wire.Message) {
+	ts, stamped := gossipTimestamp(msg)
 	for id, pc := range n.peers {
-		if id != from.id && pc.backlog() < relayQueueLimit {
+		if id != from.id && pc.backlog() < relayQueueLimit && pc.relayTo(ts, stamped) {
 			n.sendTo(id, msg)
 		}
+	}
+}
+
+// relayUpdate relays a channel_update. A peer with a filter got no
+// channel_announcement when the channel was added (it has no timestamp):
+// BOLT 7 has it considered with the channel's first update, so the first
+// update that passes a peer's filter goes behind the announcement.
+func (n *Node) relayUpdate(from *peerConn, u *wire.ChannelUpdate, first bool) {
+	var ann *wire.ChannelAnnouncement
+	looked := false
+	for id, pc := range n.peers {
+		if id == from.id || pc.backlog() >= relayQueueLimit || !pc.relayTo(u.Timestamp, true) {
+			continue
+		}
+		if first && pc.gossipQueries() {
+			if !looked {
+				looked = true
+				if cg, err := n.graph.Gossip(n.ctx, u.ShortChannelID); err == nil {
+					ann = cg.Announcement
+				}
+			}
+			if ann != nil {
+				n.sendTo(id, ann)
+			}
+		}
+		n.sendTo(id, u)
 	}
 }
 
@@ -167,6 +201,7 @@ func (n *Node) gossipTick() {
 	if n.graph == nil {
 		return
 	}
+	n.pumpServes()
 	if n.now().Sub(n.lastGraphFlush) < 5*time.Second {
 		return
 	}

@@ -18,16 +18,8 @@ import (
 // any other gossip. A gossip_timestamp_filter is sent as well, for what
 // the peer learns later.
 //
-// The graph keeps no signed messages (see routing.Graph), so the node
-// cannot serve other nodes' gossip. It answers query_channel_range with
-// one reply that covers the queried range, lists no channel and sets
-// sync_complete = 1, and query_short_channel_ids with full_information
-// = 0 and nothing before it. BOLT 7 would have sync_complete = 0 from a
-// node without up-to-date information, but lnd (v0.21) reads a reply
-// that echoes its query's range with sync_complete = 0 as the first of
-// more (the pre-2020 "legacy" replies) and waits for the rest; an empty
-// complete reply tells every implementation the same true thing: this
-// node offers no channels to fetch.
+// The node serves the same queries from its own graph: see
+// gossip_serve.go.
 
 // gossipSync is a peer's query state (loop-owned).
 type gossipSync struct {
@@ -40,6 +32,12 @@ type gossipSync struct {
 	// seen holds every id taken from this connection's replies, so
 	// overlapping replies do not ask twice.
 	seen map[wire.ShortChannelID]struct{}
+
+	// filter is the peer's gossip_timestamp_filter, nil before its first
+	// (gossip_serve.go).
+	filter *wire.GossipTimestampFilter
+	// jobs are the replies being sent to the peer (gossip_serve.go).
+	jobs []*serveJob
 }
 
 const (
@@ -106,13 +104,11 @@ func (n *Node) handleGossipQuery(pc *peerConn, msg wire.Message) bool {
 		if m.ChainHash != chainHash {
 			return true
 		}
-		// One reply covering the whole queried range, with no ids.
-		n.sendTo(pc.id, &wire.ReplyChannelRange{
-			ChainHash: chainHash, FirstBlockNum: m.FirstBlockNum, NumberOfBlocks: m.NumberOfBlocks,
-			SyncComplete: 1, EncodedShortIDs: wire.EncodedShortIDs{byte(wire.EncodingUncompressed)},
-		})
+		n.serveRangeQuery(pc, m)
 	case *wire.QueryShortChannelIDs:
-		n.sendTo(pc.id, &wire.ReplyShortChannelIDsEnd{ChainHash: m.ChainHash, FullInformation: 0})
+		n.serveIDQuery(pc, m)
+	case *wire.GossipTimestampFilter:
+		n.setFilter(pc, m)
 	default:
 		return false
 	}

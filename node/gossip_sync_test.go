@@ -200,22 +200,59 @@ func TestNodeGossipQuerySync(t *testing.T) {
 		return got == len(anns)
 	})
 
-	// Queried, alice offers no channels (see gossip_sync.go).
-	send(&wire.QueryChannelRange{ChainHash: chainHash, FirstBlockNum: 10, NumberOfBlocks: 20})
+	// Queried, alice serves her graph (gossip_serve.go): one reply
+	// covering the range, with the channels of hers in it.
+	send(&wire.QueryChannelRange{ChainHash: chainHash, FirstBlockNum: 0, NumberOfBlocks: 0xffffffff})
 	rr := recv(wire.MsgReplyChannelRange).(*wire.ReplyChannelRange)
-	if rr.FirstBlockNum != 10 || rr.NumberOfBlocks != 20 || rr.SyncComplete != 1 {
+	if rr.FirstBlockNum != 0 || rr.NumberOfBlocks != 0xffffffff || rr.SyncComplete != 1 {
 		t.Fatalf("reply_channel_range %+v", rr)
 	}
-	if ids, err := rr.EncodedShortIDs.Decode(); err != nil || len(ids) != 0 {
-		t.Fatalf("reply ids %v, %v", ids, err)
+	if ids, err := rr.EncodedShortIDs.Decode(); err != nil || len(ids) != len(anns) {
+		t.Fatalf("reply ids %v, %v; want the %d channels", ids, err, len(anns))
+	} else {
+		for _, id := range ids {
+			if _, ok := anns[id.ToUint64()]; !ok {
+				t.Fatalf("reply lists %v, not announced", id)
+			}
+		}
 	}
 	qs := &wire.QueryShortChannelIDs{ChainHash: chainHash}
 	if err := qs.SetShortChannelIDs(wire.EncodingUncompressed, []wire.ShortChannelID{scid(100)}); err != nil {
 		t.Fatal(err)
 	}
 	send(qs)
-	if end := recv(wire.MsgReplyShortChannelIDsEnd).(*wire.ReplyShortChannelIDsEnd); end.FullInformation != 0 || end.ChainHash != chainHash {
+	if end := recv(wire.MsgReplyShortChannelIDsEnd).(*wire.ReplyShortChannelIDsEnd); end.FullInformation != 1 || end.ChainHash != chainHash {
 		t.Fatalf("reply_short_channel_ids_end %+v", end)
+	}
+
+	// Asked for two of them (and one she does not know), alice sends
+	// their signed announcements, which verify, then the end.
+	qs = &wire.QueryShortChannelIDs{ChainHash: chainHash}
+	if err := qs.SetShortChannelIDs(wire.EncodingUncompressed, []wire.ShortChannelID{scid(200), scid(1500), scid(1600)}); err != nil {
+		t.Fatal(err)
+	}
+	send(qs)
+	got := map[uint64]bool{}
+	for {
+		m, err := fake.Receive(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if end, ok := m.(*wire.ReplyShortChannelIDsEnd); ok {
+			if end.FullInformation != 1 {
+				t.Fatalf("reply_short_channel_ids_end %+v", end)
+			}
+			break
+		}
+		if ann, ok := m.(*wire.ChannelAnnouncement); ok {
+			if err := ann.VerifySignatures(); err != nil {
+				t.Fatalf("served announcement of %v: %v", ann.ShortChannelID, err)
+			}
+			got[ann.ShortChannelID.ToUint64()] = true
+		}
+	}
+	if len(got) != 2 || !got[scid(200).ToUint64()] || !got[scid(1500).ToUint64()] {
+		t.Fatalf("served %v", got)
 	}
 }
 

@@ -115,6 +115,7 @@ func (n *Node) fundingChecked(ann *wire.ChannelAnnouncement, a utxoAnswer) {
 	if !added {
 		return
 	}
+	n.watchFunding(ann)
 	n.relay(p.from, ann)
 	for _, u := range p.updates {
 		n.handleGossip(p.from, u)

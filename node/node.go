@@ -89,9 +89,11 @@ type Node struct {
 	utxoWorker     bool
 	mission        *routing.MissionControl
 	lastGraphFlush time.Time
-	monDirty       map[*chanState]bool
-	monPrepared    []preparedUpdate
-	monEvents      []monEvent
+	// fundIdx finds graph channels' funding spends (gossip_spent.go).
+	fundIdx     *fundingIndex
+	monDirty    map[*chanState]bool
+	monPrepared []preparedUpdate
+	monEvents   []monEvent
 	// holdFinal, set only by tests, leaves matching HTLCs paid to this
 	// node unanswered, as a payee that has gone silent would.
 	holdFinal func(wire.PaymentHash) bool

@@ -24,9 +24,12 @@ const StaleAfter = 1209600 * time.Second
 // graph; the graph checks only what it can see: the chain, the order of
 // node ids, timestamps.
 //
-// A Graph keeps no signatures and no raw channel messages, only what
-// routing needs: about 200 bytes per channel (see BenchmarkPathfind). It
-// can therefore not re-broadcast gossip.
+// In memory a Graph keeps no signatures and no raw channel messages,
+// only what routing needs: about 240 bytes per channel (see
+// BenchmarkPathfind). A graph opened on a store keeps the signed
+// channel_announcements and channel_updates there, for serving gossip
+// (see Gossip); node_announcements are kept whole, in memory and in the
+// store.
 //
 // A Graph is safe for concurrent use: pathfinding takes a read lock, so
 // many routes can be computed at once while gossip waits for the writer's
@@ -50,6 +53,11 @@ type Graph struct {
 	prefix     string
 	dirtyChans map[uint64]struct{}
 	dirtyNodes map[wire.Point]struct{}
+	// pendingRaw holds the encoded messages of channels changed since
+	// the last Flush, flushingRaw those of the Flush being written
+	// (gossipstore.go).
+	pendingRaw  map[uint64]*rawGossip
+	flushingRaw map[uint64]*rawGossip
 }
 
 // node is a graph node. adj holds, for each of its channels, the
@@ -192,6 +200,7 @@ func (g *Graph) AddChannel(ann *wire.ChannelAnnouncement, capacity btcutil.Amoun
 	c := channel{scid: scid, capacity: uint64(capacity), node: [2]uint32{n1, n2}, seen: unixSeconds(seen)}
 	g.insertChannel(c)
 	g.markChan(scid)
+	g.keepAnnouncement(scid, ann)
 	return true, nil
 }
 
@@ -276,6 +285,7 @@ func (g *Graph) ApplyChannelUpdate(u *wire.ChannelUpdate) (bool, error) {
 	}
 	*p = policyFromUpdate(u)
 	g.markChan(scid)
+	g.keepUpdate(scid, u)
 	return true, nil
 }
 
@@ -443,6 +453,7 @@ func (g *Graph) removeChannel(scid uint64) bool {
 	}
 	c := g.chans[ci]
 	delete(g.chanIdx, scid)
+	g.dropRaw(scid)
 	for d := range c.pos {
 		g.unlink(c.node[1-d], c.pos[d])
 	}

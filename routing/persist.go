@@ -16,6 +16,8 @@ import (
 //	c/<16 hex digits of the short_channel_id>  a channel record
 //	n/<66 hex digits of the node id>           a node_announcement
 //	x/<16 hex digits of the short_channel_id>  a closed channel (empty value)
+//	g/<16 hex digits of the short_channel_id>/… the channel's signed gossip
+//	                                           (see gossipstore.go)
 const (
 	chanKeys   = "c/"
 	nodeKeys   = "n/"
@@ -130,6 +132,8 @@ func (g *Graph) Flush(ctx context.Context) error {
 	chans, nodes := g.dirtyChans, g.dirtyNodes
 	g.dirtyChans = make(map[uint64]struct{})
 	g.dirtyNodes = make(map[wire.Point]struct{})
+	raw := g.pendingRaw
+	g.pendingRaw, g.flushingRaw = nil, raw
 	var batches []*store.Batch
 	b := new(store.Batch)
 	next := func() {
@@ -141,12 +145,14 @@ func (g *Graph) Flush(ctx context.Context) error {
 	var err error
 	for scid := range chans {
 		ck := g.prefix + chanKeys + scidKey(scid)
-		if ci, ok := g.chanIdx[scid]; ok {
+		ci, ok := g.chanIdx[scid]
+		if ok {
 			c := g.record(ci)
 			b.Put(ck, encodeChannel(g.nodes[c.node[0]].id, g.nodes[c.node[1]].id, &c))
 		} else {
 			b.Delete(ck)
 		}
+		g.putGossip(b, scid, ok, raw[scid])
 		if _, ok := g.closed[scid]; ok {
 			b.Put(g.prefix+closedKeys+scidKey(scid), nil)
 		}
@@ -173,20 +179,39 @@ func (g *Graph) Flush(ctx context.Context) error {
 	}
 	for i, b := range batches {
 		if werr := g.st.Write(ctx, b); werr != nil {
-			g.requeue(chans, nodes)
+			g.requeue(chans, nodes, raw)
 			return fmt.Errorf("routing: flush batch %d of %d: %w", i+1, len(batches), werr)
 		}
 	}
+	g.mu.Lock()
+	g.flushingRaw = nil
+	g.mu.Unlock()
 	if err != nil {
 		return fmt.Errorf("routing: flush: node_announcement: %w", err)
 	}
 	return nil
 }
 
-// requeue marks chans and nodes dirty again after a failed write.
-func (g *Graph) requeue(chans map[uint64]struct{}, nodes map[wire.Point]struct{}) {
+// requeue marks chans and nodes dirty again after a failed write, and
+// puts back the messages of raw that nothing newer replaced.
+func (g *Graph) requeue(chans map[uint64]struct{}, nodes map[wire.Point]struct{}, raw map[uint64]*rawGossip) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.flushingRaw = nil
+	for scid, old := range raw {
+		if _, ok := g.chanIdx[scid]; !ok {
+			continue
+		}
+		r := g.rawFor(scid)
+		if r.ann == nil {
+			r.ann, r.fresh = old.ann, old.fresh
+		}
+		for d := range r.upd {
+			if r.upd[d] == nil {
+				r.upd[d] = old.upd[d]
+			}
+		}
+	}
 	for k := range chans {
 		g.dirtyChans[k] = struct{}{}
 	}
