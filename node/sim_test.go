@@ -267,6 +267,26 @@ func runNodeSim(t *testing.T, seed int64, steps int) {
 	}
 	time.Sleep(50 * time.Millisecond)
 	checkCrashes()
+	// reconnectAll waits until every channel peer is connected again
+	// (restarted nodes listen on new ports: the side that dials must be
+	// the one that knows the new address).
+	reconnectAll := func() {
+		for _, n := range nodes {
+			for _, p := range peersOf[n] {
+				tn.waitFor(n.name+" connected to "+p.name, func() bool {
+					ps, _ := n.ListPeers(tn.ctx)
+					for _, pi := range ps {
+						if pi.NodeID == [33]byte(p.NodeID().SerializeCompressed()) {
+							return true
+						}
+					}
+					n.Connect(tn.ctx, p.NodeID(), p.addr)
+					return false
+				})
+			}
+		}
+	}
+	reconnectAll()
 	for _, p := range pays {
 		for {
 			select {
@@ -284,20 +304,7 @@ func runNodeSim(t *testing.T, seed int64, steps int) {
 			call(p)
 		}
 	}
-	for _, n := range nodes {
-		for _, p := range peersOf[n] {
-			tn.waitFor(n.name+" connected to "+p.name, func() bool {
-				ps, _ := n.ListPeers(tn.ctx)
-				for _, pi := range ps {
-					if pi.NodeID == [33]byte(p.NodeID().SerializeCompressed()) {
-						return true
-					}
-				}
-				n.Connect(tn.ctx, p.NodeID(), p.addr)
-				return false
-			})
-		}
-	}
+	reconnectAll()
 	// Nothing left in flight anywhere.
 	tn.waitFor("no HTLC in flight", func() bool {
 		for _, n := range nodes {
