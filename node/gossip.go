@@ -106,8 +106,11 @@ func (n *Node) handleGossip(pc *peerConn, msg wire.Message) {
 		if err := m.VerifySignature(); err != nil {
 			return
 		}
-		if applied, _ := n.graph.ApplyNodeAnnouncement(m); applied {
+		applied, err := n.graph.ApplyNodeAnnouncement(m)
+		if applied {
 			n.relay(pc, m)
+		} else if errors.Is(err, routing.ErrUnknownNode) {
+			n.holdNodeAnnouncement(m)
 		}
 	}
 }

@@ -54,6 +54,10 @@ func TestNodeGossipFreshNodeSyncsFromLnkit(t *testing.T) {
 	for _, n := range []*testNode{a, b, c, d} {
 		tn.waitGraph(n, 3)
 	}
+	tn.waitFor("carol has every node_announcement", func() bool {
+		_, ann := graphView(tn, c)
+		return len(ann) == 4
+	})
 
 	e := tn.addNode("erin", 5_000_000)
 	tn.connect(e, c)

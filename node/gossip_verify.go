@@ -43,6 +43,10 @@ type pendingAnn struct {
 	ann     *wire.ChannelAnnouncement
 	from    *peerConn
 	updates []*wire.ChannelUpdate
+	// nodeAnns are node_announcements of its ends that came while it
+	// was checked: the graph refuses those of nodes it has no channel
+	// of, and peers send them right behind the channel's gossip.
+	nodeAnns []*wire.NodeAnnouncement
 }
 
 // utxoAnswer is the lookup's result for a pending announcement.
@@ -120,6 +124,9 @@ func (n *Node) fundingChecked(ann *wire.ChannelAnnouncement, a utxoAnswer) {
 	for _, u := range p.updates {
 		n.handleGossip(p.from, u)
 	}
+	for _, a := range p.nodeAnns {
+		n.handleGossip(p.from, a)
+	}
 }
 
 // errFundingMismatch: the output at the short_channel_id is not the
@@ -164,4 +171,19 @@ func (n *Node) holdUpdate(u *wire.ChannelUpdate) {
 		return
 	}
 	p.updates = append(p.updates, u)
+}
+
+// holdNodeAnnouncement keeps a verified node_announcement of a node the
+// graph does not know yet, if a channel of that node is being checked
+// (loop); it is applied once the channel is added.
+func (n *Node) holdNodeAnnouncement(a *wire.NodeAnnouncement) {
+	for _, p := range n.pendingAnns {
+		if p.ann.NodeID1 != a.NodeID && p.ann.NodeID2 != a.NodeID {
+			continue
+		}
+		if len(p.nodeAnns) < maxHeldUpdates {
+			p.nodeAnns = append(p.nodeAnns, a)
+		}
+		return
+	}
 }
