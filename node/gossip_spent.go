@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"hash/maphash"
 
 	"github.com/lnkit/lnkit/chain"
@@ -47,10 +46,7 @@ func fundingWitnessScript(k1, k2 wire.Point) []byte {
 	return append(s, 0x52, 0xae)
 }
 
-func (x *fundingIndex) key(script []byte) uint64 {
-	h := sha256.Sum256(script)
-	return maphash.Bytes(x.seed, h[:])
-}
+func (x *fundingIndex) key(script []byte) uint64 { return maphash.Bytes(x.seed, script) }
 
 // watchFunding indexes the funding script of an added channel (loop).
 func (n *Node) watchFunding(ann *wire.ChannelAnnouncement) {

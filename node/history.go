@@ -69,7 +69,6 @@ func summarize(p *payment) *payment {
 	s := &payment{Payment: p.Payment}
 	s.Route = nil
 	s.Pruned = true
-	s.total = p.total
 	return s
 }
 
