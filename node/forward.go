@@ -36,6 +36,11 @@ type forwardLink struct {
 	amtIn        wire.MilliSatoshi
 	amtOut       wire.MilliSatoshi
 	incomingCLTV uint32
+	// role is this node's place in a blinded route the HTLC is in
+	// (blindNone outside one); onionHash is sha256 of the incoming
+	// onion, for invalid_onion_blinding.
+	role      blindRole
+	onionHash [32]byte
 	// arrived is when the incoming HTLC was forwarded, for hold times
 	// (not persisted: zero after a restart).
 	arrived time.Time
@@ -60,12 +65,19 @@ func (f *forwards) key(l *forwardLink) string {
 
 func (f *forwards) save(l *forwardLink) {
 	b := []byte{1}
+	if l.role != blindNone {
+		b[0] = 2
+	}
 	b = append(b, l.in.ch[:]...)
 	b = binary.BigEndian.AppendUint64(b, l.in.id)
 	b = append(b, l.secret[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(l.amtIn))
 	b = binary.BigEndian.AppendUint64(b, uint64(l.amtOut))
 	b = binary.BigEndian.AppendUint32(b, l.incomingCLTV)
+	if l.role != blindNone {
+		b = append(b, byte(l.role))
+		b = append(b, l.onionHash[:]...)
+	}
 	f.n.batch.Put(f.key(l), b)
 }
 
@@ -81,7 +93,9 @@ func (f *forwards) load(ctx context.Context) error {
 		}
 		parts := strings.Split(strings.TrimPrefix(k, keyForward), "/")
 		raw, herr := hex.DecodeString(parts[0])
-		if len(parts) != 2 || herr != nil || len(raw) != 32 || len(v) != 1+32+8+32+8+8+4 || v[0] != 1 {
+		const v1Len = 1 + 32 + 8 + 32 + 8 + 8 + 4
+		if len(parts) != 2 || herr != nil || len(raw) != 32 || len(v) == 0 ||
+			!(v[0] == 1 && len(v) == v1Len || v[0] == 2 && len(v) == v1Len+1+32) {
 			return fmt.Errorf("node: corrupt forward record %s", k)
 		}
 		l := &forwardLink{}
@@ -94,6 +108,13 @@ func (f *forwards) load(ctx context.Context) error {
 		l.amtIn = wire.MilliSatoshi(r.U64("in"))
 		l.amtOut = wire.MilliSatoshi(r.U64("out"))
 		l.incomingCLTV = r.U32("cltv")
+		if v[0] == 2 {
+			l.role = blindRole(r.U8("role"))
+			r.Copy(l.onionHash[:], "onion hash")
+			if l.role != blindIntro && l.role != blindRelay {
+				return fmt.Errorf("node: corrupt forward record %s: role %d", k, l.role)
+			}
+		}
 		f.byOut[l.out], f.byIn[l.in] = l, l
 	}
 	return nil
@@ -118,7 +139,7 @@ func (n *Node) channelBySCID(scid wire.ShortChannelID) *chanState {
 	return n.byAlias[scid.ToUint64()]
 }
 
-// forward handles an HTLC to pass on (loop).
+// forward handles an HTLC to pass on outside a blinded route (loop).
 func (n *Node) forward(in *chanState, ev *channel.HTLCLockedIn, res *onion.ProcessedPacket, p *onion.HopPayload) {
 	h := ev.HTLC
 	fail := func(code onion.FailureCode) {
@@ -128,7 +149,16 @@ func (n *Node) forward(in *chanState, ev *channel.HTLCLockedIn, res *onion.Proce
 		fail(onion.CodeInvalidOnionPayload)
 		return
 	}
-	out := n.channelBySCID(*p.ShortChannelID)
+	amt, cltv := *p.AmountToForward, *p.OutgoingCLTV
+	n.forwardOn(in, ev, res, n.channelBySCID(*p.ShortChannelID), amt, cltv, nil, blindNone, fail)
+}
+
+// forwardOn checks an HTLC against this node's policy and adds it, for amt
+// and cltv, on the channel out, linked to the incoming one (loop). pathKey
+// goes in update_add_htlc (blinded routes); fail answers a refusal.
+func (n *Node) forwardOn(in *chanState, ev *channel.HTLCLockedIn, res *onion.ProcessedPacket, out *chanState,
+	amt wire.MilliSatoshi, cltv uint32, pathKey *wire.Point, role blindRole, fail func(onion.FailureCode)) {
+	h := ev.HTLC
 	if out == nil || out == in {
 		fail(onion.CodeUnknownNextPeer)
 		return
@@ -141,7 +171,6 @@ func (n *Node) forward(in *chanState, ev *channel.HTLCLockedIn, res *onion.Proce
 		fail(onion.CodeTemporaryChannelFailure)
 		return
 	}
-	amt, cltv := *p.AmountToForward, *p.OutgoingCLTV
 	pol := n.cfg.Policy
 	fee := pol.FeeBase + amt*wire.MilliSatoshi(pol.FeePPM)/1_000_000
 	if h.Amount < amt || h.Amount-amt < fee {
@@ -167,13 +196,16 @@ func (n *Node) forward(in *chanState, ev *channel.HTLCLockedIn, res *onion.Proce
 	}
 	var pkt [wire.OnionPacketSize]byte
 	copy(pkt[:], next)
-	id, acts, err := out.m.AddHTLC(&channel.AddHTLC{Amount: amt, PaymentHash: h.PaymentHash, Expiry: cltv, Onion: &pkt})
+	id, acts, err := out.m.AddHTLC(&channel.AddHTLC{Amount: amt, PaymentHash: h.PaymentHash, Expiry: cltv, Onion: &pkt, PathKey: pathKey})
 	if err != nil {
 		n.log.Info("forward refused", "out", out.id, "err", err)
 		fail(onion.CodeTemporaryChannelFailure)
 		return
 	}
-	l := &forwardLink{in: fwdKey{in.id, h.ID}, out: fwdKey{out.id, id}, secret: res.SharedSecret, amtIn: h.Amount, amtOut: amt, incomingCLTV: h.CLTVExpiry, arrived: n.now()}
+	l := &forwardLink{in: fwdKey{in.id, h.ID}, out: fwdKey{out.id, id}, secret: res.SharedSecret, amtIn: h.Amount, amtOut: amt, incomingCLTV: h.CLTVExpiry, arrived: n.now(), role: role}
+	if role != blindNone {
+		l.onionHash = sha256Onion(ev.Onion)
+	}
 	n.fwd.byOut[l.out], n.fwd.byIn[l.in] = l, l
 	n.fwd.save(l)
 	n.execute(out, acts)
@@ -216,10 +248,35 @@ func (n *Node) onOutgoingFailed(cs *chanState, ev *channel.HTLCFailed) {
 		}
 		id := ev.ID
 		hold := attribution{arrived: l.arrived}.hold(n.now())
+		if l.role == blindRelay {
+			// Inside a blinded route any failure goes back as
+			// update_fail_malformed_htlc with invalid_onion_blinding
+			// (BOLT 2, BOLT 4), which says nothing of where it
+			// happened.
+			n.whenConnected(in, func() error {
+				if _, still := n.fwd.byOut[l.out]; !still {
+					return nil
+				}
+				acts, err := in.m.FailMalformedHTLC(l.in.id, l.onionHash, uint16(onion.CodeInvalidOnionBlinding))
+				if err != nil {
+					return err
+				}
+				n.execute(in, acts)
+				n.signSoon(in)
+				n.fwd.drop(l)
+				n.execute(cs, cs.m.AckResolution(id))
+				return nil
+			})
+			return
+		}
 		var reason []byte
 		var ad *wire.AttributionData
 		var err error
 		switch {
+		case l.role == blindIntro:
+			// The introduction node replaces whatever failed inside
+			// the blinded route with invalid_onion_blinding.
+			reason, ad, err = onion.NewAttributedFailure(l.secret, &onion.FailureMessage{Code: onion.CodeInvalidOnionBlinding, OnionHash: l.onionHash}, hold)
 		case ev.Malformed != nil:
 			// BOLT 4: the node before the one that could not read
 			// the onion builds the failure.

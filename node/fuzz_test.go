@@ -5,7 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btcsuite/btcd/btcec/v2"
 	"github.com/lnkit/lnkit/htlc"
+	"github.com/lnkit/lnkit/invoice"
 	"github.com/lnkit/lnkit/onion"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -27,10 +29,27 @@ func seedPayment() *payment {
 	return p
 }
 
+// seedBlindedPayment is a payment over a blinded path, with a route hint.
+func seedBlindedPayment(f *testing.F) *payment {
+	p := seedPayment()
+	key := func(b byte) *btcec.PublicKey {
+		k, _ := btcec.PrivKeyFromBytes(bytes.Repeat([]byte{b}, 32))
+		return k.PubKey()
+	}
+	path, err := onion.BuildBlindedPathWithSessionKey(bytes.Repeat([]byte{9}, 32), []*btcec.PublicKey{key(1), key(2)}, [][]byte{{2, 8, 0, 0, 0, 0, 0, 0, 0, 1}, {6, 1, 7}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	p.blinded = []BlindedPaymentPath{{Path: path, FeeBase: 1000, FeePPM: 1, CLTVExpiryDelta: 120, HTLCMinimum: 1, HTLCMaximum: 1 << 30}}
+	p.hints = []invoice.RouteHint{{{NodeID: key(3), ChannelID: wire.NewShortChannelIDFromUint64(77), FeeBase: 1, FeeProportionalMillionths: 2, CLTVExpiryDelta: 40}}}
+	return p
+}
+
 // FuzzDecodePayment feeds stored payment records: decoding never panics,
 // and what decodes re-encodes to a record that decodes to itself.
 func FuzzDecodePayment(f *testing.F) {
 	f.Add(encodePayment(seedPayment()))
+	f.Add(encodePayment(seedBlindedPayment(f)))
 	f.Add([]byte{1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := decodePayment(b)

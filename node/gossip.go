@@ -217,9 +217,17 @@ func (n *Node) gossipTick() {
 	}
 }
 
-// graphRoute finds a route over the channel graph (loop); nil when none.
-// With no route for amt it tries smaller parts, down to minPart.
+// graphRoute finds a route to p's payee over the channel graph (loop);
+// nil when none. With no route for amt it tries smaller parts, down to
+// minPart.
 func (n *Node) graphRoute(p *payment, amt wire.MilliSatoshi, finalCLTV uint32) *route {
+	return n.graphRouteTo(p, p.Destination, amt, p.finalCLTV+finalCLTVMargin, true)
+}
+
+// graphRouteTo finds a route delivering amt to target, whose HTLC must
+// expire finalDelta blocks from now (loop); nil when none. With split, a
+// smaller part is tried when amt finds no route.
+func (n *Node) graphRouteTo(p *payment, target [33]byte, amt wire.MilliSatoshi, finalDelta uint16, split bool) *route {
 	if n.graph == nil {
 		return nil
 	}
@@ -246,15 +254,19 @@ func (n *Node) graphRoute(p *payment, amt wire.MilliSatoshi, finalCLTV uint32) *
 	for scid := range p.excluded {
 		excluded = append(excluded, scid)
 	}
+	var hints = p.hints
+	if target != p.Destination {
+		hints = nil
+	}
 	const minPart = 10_000_000
 	for part := amt; part > 0; part /= 2 {
-		if part < minPart && part < amt {
+		if part < amt && (!split || part < minPart) {
 			break
 		}
 		r, err := n.graph.FindRoute(n.ctx, &routing.Request{
-			Source: wire.Point(n.id), Target: wire.Point(p.Destination), Amount: part,
-			CurrentHeight: n.height, FinalCLTVDelta: p.finalCLTV + finalCLTVMargin, MaxFee: p.maxFee,
-			LocalChannels: locals, RouteHints: p.hints, ExcludeChannels: excluded,
+			Source: wire.Point(n.id), Target: wire.Point(target), Amount: part,
+			CurrentHeight: n.height, FinalCLTVDelta: finalDelta, MaxFee: p.maxFee,
+			LocalChannels: locals, RouteHints: hints, ExcludeChannels: excluded,
 			Mission: n.mission, Now: n.now(),
 		})
 		if err != nil || r == nil || len(r.Hops) == 0 {

@@ -277,36 +277,45 @@ func (n *Node) CancelInvoice(ctx context.Context, hash htlc.PaymentHash) error {
 func (n *Node) routeHints() []invoice.RouteHint {
 	var out []invoice.RouteHint
 	for _, cs := range n.channels {
-		if !cs.m.Ready() || cs.status != chanOpen {
-			continue
+		if hop, ok := n.peerHop(cs); ok {
+			out = append(out, invoice.RouteHint{hop})
 		}
-		// The payer names the channel to the peer, which recognizes
-		// the alias it sent us in channel_ready (option_scid_alias), or
-		// the real short_channel_id.
-		scid, ok := cs.m.ShortChannelID()
-		if _, remote := cs.m.Aliases(); remote != nil {
-			scid, ok = *remote, true
-		}
-		if !ok {
-			continue
-		}
-		peerKey, err := parseNodeID(cs.peer)
-		if err != nil {
-			continue
-		}
-		// The hop is the peer forwarding to us: its fee and delta,
-		// from its channel_update; without one, ours as a guess (a
-		// payer told too little learns the real one from the failure).
-		hop := invoice.HopHint{
-			NodeID: peerKey, ChannelID: scid, FeeBase: n.cfg.Policy.FeeBase,
-			FeeProportionalMillionths: n.cfg.Policy.FeePPM, CLTVExpiryDelta: n.cfg.Policy.CLTVDelta,
-		}
-		if u := cs.peerUpdate; u != nil {
-			hop.FeeBase, hop.FeeProportionalMillionths, hop.CLTVExpiryDelta = u.FeeBase, u.FeeProportionalMillionths, u.CLTVExpiryDelta
-		}
-		out = append(out, invoice.RouteHint{hop})
 	}
 	return out
+}
+
+// peerHop is the hop from a ready channel's peer to this node, as a payer
+// (or a blinded path) names it; false when the channel is not ready or
+// has no id the peer knows (loop).
+func (n *Node) peerHop(cs *chanState) (invoice.HopHint, bool) {
+	if !cs.m.Ready() || cs.status != chanOpen {
+		return invoice.HopHint{}, false
+	}
+	// The payer names the channel to the peer, which recognizes the
+	// alias it sent us in channel_ready (option_scid_alias), or the real
+	// short_channel_id.
+	scid, ok := cs.m.ShortChannelID()
+	if _, remote := cs.m.Aliases(); remote != nil {
+		scid, ok = *remote, true
+	}
+	if !ok {
+		return invoice.HopHint{}, false
+	}
+	peerKey, err := parseNodeID(cs.peer)
+	if err != nil {
+		return invoice.HopHint{}, false
+	}
+	// The hop is the peer forwarding to us: its fee and delta, from its
+	// channel_update; without one, ours as a guess (a payer told too
+	// little learns the real one from the failure).
+	hop := invoice.HopHint{
+		NodeID: peerKey, ChannelID: scid, FeeBase: n.cfg.Policy.FeeBase,
+		FeeProportionalMillionths: n.cfg.Policy.FeePPM, CLTVExpiryDelta: n.cfg.Policy.CLTVDelta,
+	}
+	if u := cs.peerUpdate; u != nil {
+		hop.FeeBase, hop.FeeProportionalMillionths, hop.CLTVExpiryDelta = u.FeeBase, u.FeeProportionalMillionths, u.CLTVExpiryDelta
+	}
+	return hop, true
 }
 
 // partSet collects the parts of a multi-part payment.
@@ -330,6 +339,11 @@ type heldPart struct {
 	amount wire.MilliSatoshi
 	cltv   uint32
 	secret [32]byte // the onion shared secret, for the failure
+	// relay is set for a part that came over a blinded route with the
+	// path key in update_add_htlc: it is failed as malformed with
+	// invalid_onion_blinding over onionHash.
+	relay     bool
+	onionHash [32]byte
 }
 
 func (iv *invoices) tick() {
@@ -337,7 +351,7 @@ func (iv *invoices) tick() {
 	for hash, set := range iv.sets {
 		if !set.settling && now.Sub(set.started) > iv.n.cfg.Policy.MPPTimeout {
 			for _, p := range set.parts {
-				iv.n.failBack(p.cs, p.id, p.secret, mppTimeout())
+				p.fail(iv.n, mppTimeout())
 				delete(iv.n.fwd.held, fwdKey{p.cs.id, p.id})
 			}
 			delete(iv.sets, hash)

@@ -89,8 +89,12 @@ type Payment struct {
 	// Route is the route of each successful part.
 	Route [][]RouteHop
 	// Attempts counts the HTLCs sent.
-	Attempts  int
-	Keysend   bool
+	Attempts int
+	Keysend  bool
+	// Blinded is set for a payment over blinded paths (PayBlinded):
+	// Destination is then zero, and the Route's hops past each path's
+	// introduction node carry blinded node ids and no channel.
+	Blinded   bool
 	CreatedAt time.Time
 	// Pruned is set once PrunePayments has dropped the payment's route
 	// and attempts; the rest stays.
@@ -129,6 +133,14 @@ type payment struct {
 	waiters     []chan struct{}
 	retryAt     time.Time
 	excluded    map[wire.ShortChannelID]bool
+	// blinded are the payee's blinded paths (PayBlinded); blindedOut
+	// marks those that failed (not persisted: a restart tries them
+	// all again).
+	blinded    []BlindedPaymentPath
+	blindedOut map[int]bool
+	// lastCode is the failure code of the last attempt that failed
+	// with a readable one (not persisted).
+	lastCode onion.FailureCode
 }
 
 type payments struct {
@@ -239,6 +251,7 @@ func (n *Node) startPayment(ctx context.Context, p *payment, id *PaymentID, maxF
 	p.CreatedAt = n.now()
 	p.deadline = p.CreatedAt.Add(n.cfg.Policy.PaymentTimeout)
 	p.excluded = map[wire.ShortChannelID]bool{}
+	p.blindedOut = map[int]bool{}
 	done := make(chan struct{})
 	var existing *payment
 	err := n.do(ctx, func() error {
@@ -372,7 +385,12 @@ func (ps *payments) launch(p *payment) {
 				return
 			}
 			if inflight == 0 {
-				ps.fail(p, err.Error())
+				if p.Failure != "" {
+					// Keep what the last attempt learned.
+					ps.fail(p, fmt.Sprintf("%s; %v", p.Failure, err))
+				} else {
+					ps.fail(p, err.Error())
+				}
 			}
 			return
 		}
@@ -395,13 +413,16 @@ func (ps *payments) send(p *payment, r *route) error {
 	// refuses a keysend with payment_data ("no mpp keysend supported").
 	mpp := r.amount < p.total
 	hops := make([]onion.Hop, len(r.hops))
+	bi, intro := p.blindedOf(r.hops)
 	for i, h := range r.hops {
 		pub, err := parseNodeID(h.Node)
 		if err != nil {
 			return err
 		}
 		var payload *onion.HopPayload
-		if i == len(r.hops)-1 {
+		if bi >= 0 && i >= intro {
+			payload = blindedPayload(&p.blinded[bi], i-intro, h, p.total, i == len(r.hops)-1)
+		} else if i == len(r.hops)-1 {
 			if p.keysendPre != nil {
 				kp, err := keysend.NewPayment(keysend.Params{Amount: h.Amount, FinalCLTV: h.CLTV, CustomRecords: p.custom, Rand: fixedReader(*p.keysendPre)})
 				if err != nil {
@@ -464,7 +485,8 @@ func (ps *payments) settled(cs *chanState, ev *channel.HTLCSettled) {
 	if ev.AttributionData != nil {
 		a.attribution = a.secrets.VerifyFulfillAttribution(ev.AttributionData)
 	}
-	n.graphSuccess(a.route)
+	_, intro := p.blindedOf(a.route)
+	n.graphSuccess(clearPart(a.route, intro))
 	p.Preimage = ev.Preimage
 	p.Fee += a.route[0].Amount - a.amount
 	p.Route = append(p.Route, a.route)
@@ -513,14 +535,23 @@ func (ps *payments) failed(cs *chanState, ev *channel.HTLCFailed) {
 			break
 		}
 		reason = df.Code.String()
+		p.lastCode = df.Code
 		at := df.SourceIndex
-		if at == len(a.route)-1 {
+		bi, intro := p.blindedOf(a.route)
+		switch {
+		case bi >= 0 && at >= intro && !(at == len(a.route)-1 && at == intro && df.Code != onion.CodeInvalidOnionBlinding):
+			// From inside a blinded path (the introduction node
+			// speaks for it): that path is left out of retries.
+			p.blindedOut[bi] = true
+		case at == len(a.route)-1:
 			// The payee refused: final unless it is an MPP timeout.
 			final = df.Code != onion.CodeMPPTimeout
-		} else if at+1 < len(a.route) {
+		case at+1 < len(a.route) && (bi < 0 || at+1 <= intro):
 			p.excluded[a.route[at+1].ShortChannelID] = true
 		}
-		n.penalize(a.route, df)
+		if bi < 0 || at < intro {
+			n.penalize(clearPart(a.route, intro), df)
+		}
 	case ev.Malformed != nil:
 		reason = onion.FailureCode(ev.Malformed.FailureCode).String()
 		p.excluded[a.route[0].ShortChannelID] = true
@@ -663,7 +694,73 @@ func encodePayment(p *payment) []byte {
 			b = append(b, s[:]...)
 		}
 	}
+	// Optional trailing sections, each behind a tag byte (records
+	// written before them end here).
+	if len(p.hints) > 0 {
+		b = append(b, payTagHints)
+		b = appendRouteHints(b, p.hints)
+	}
+	if len(p.blinded) > 0 {
+		b = append(b, payTagBlinded)
+		b = appendBlindedPaths(b, p.blinded)
+	}
 	return b
+}
+
+// Tags of a payment record's trailing sections.
+const (
+	payTagHints   = 1
+	payTagBlinded = 2
+)
+
+func appendRouteHints(b []byte, hints []invoice.RouteHint) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(len(hints)))
+	for _, hint := range hints {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(hint)))
+		for _, h := range hint {
+			b = append(b, h.NodeID.SerializeCompressed()...)
+			b = binary.BigEndian.AppendUint64(b, h.ChannelID.ToUint64())
+			b = binary.BigEndian.AppendUint64(b, uint64(h.FeeBase))
+			b = binary.BigEndian.AppendUint32(b, h.FeeProportionalMillionths)
+			b = binary.BigEndian.AppendUint16(b, h.CLTVExpiryDelta)
+		}
+	}
+	return b
+}
+
+func readRouteHints(r *wire.Reader) ([]invoice.RouteHint, error) {
+	const hopLen = 33 + 8 + 8 + 4 + 2
+	nh := int(r.U16("hints"))
+	if nh*2 > r.Len() {
+		return nil, errors.New("route hint count")
+	}
+	out := make([]invoice.RouteHint, 0, nh)
+	for i := 0; i < nh; i++ {
+		n := int(r.U16("hint hops"))
+		if n*hopLen > r.Len() {
+			return nil, errors.New("route hint hop count")
+		}
+		hint := make(invoice.RouteHint, 0, n)
+		for j := 0; j < n; j++ {
+			var id [33]byte
+			r.Copy(id[:], "hint node")
+			h := invoice.HopHint{ChannelID: wire.NewShortChannelIDFromUint64(r.U64("hint scid"))}
+			h.FeeBase = wire.MilliSatoshi(r.U64("hint fee base"))
+			h.FeeProportionalMillionths = r.U32("hint fee ppm")
+			h.CLTVExpiryDelta = r.U16("hint cltv delta")
+			if err := r.Err(); err != nil {
+				return nil, err
+			}
+			pk, err := btcec.ParsePubKey(id[:])
+			if err != nil {
+				return nil, fmt.Errorf("hint node: %w", err)
+			}
+			h.NodeID = pk
+			hint = append(hint, h)
+		}
+		out = append(out, hint)
+	}
+	return out, r.Err()
 }
 
 func appendBool(b []byte, v bool) []byte {
@@ -725,7 +822,7 @@ func decodePayment(v []byte) (*payment, error) {
 	if r.U8("version") != 1 {
 		return nil, errors.New("unknown version")
 	}
-	p := &payment{excluded: map[wire.ShortChannelID]bool{}}
+	p := &payment{excluded: map[wire.ShortChannelID]bool{}, blindedOut: map[int]bool{}}
 	r.Copy(p.PaymentHash[:], "hash")
 	r.Copy(p.Destination[:], "dest")
 	p.Amount = wire.MilliSatoshi(r.U64("amount"))
@@ -797,6 +894,21 @@ func decodePayment(v []byte) (*payment, error) {
 		p.nextAttempt++
 	}
 	p.Attempts = len(p.attempts)
+	for r.Err() == nil && r.Len() > 0 {
+		var err error
+		switch tag := r.U8("tag"); tag {
+		case payTagHints:
+			p.hints, err = readRouteHints(&r)
+		case payTagBlinded:
+			p.blinded, err = readBlindedPaths(&r)
+			p.Blinded = true
+		default:
+			err = fmt.Errorf("unknown section %d", tag)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := r.Err(); err != nil {
 		return nil, err
 	}

@@ -49,6 +49,8 @@ func (n *Node) features() wire.FeatureVector {
 		wire.FeatureZeroConf.Optional(),
 		wire.FeatureShutdownAnySegwit.Optional(),
 		wire.FeatureProvideStorage.Optional(),
+		// Forwarding, receiving and paying over blinded routes.
+		wire.FeatureRouteBlinding.Optional(),
 	)
 }
 

@@ -242,15 +242,26 @@ func (n *Node) onLockedIn(cs *chanState, ev *channel.HTLCLockedIn) {
 		return
 	}
 	payload, perr := onion.DecodeHopPayload(res.Payload)
+	role := blindNone
+	switch {
+	case ev.PathKey != nil:
+		role = blindRelay
+	case perr == nil && (payload.IsBlinded() || payload.CurrentPathKey != nil):
+		role = blindIntro
+	}
 	if perr == nil {
 		perr = payload.Validate(res.Final, ev.PathKey != nil)
 	}
 	if perr != nil {
-		n.failBack(cs, ev.HTLC.ID, res.SharedSecret, &onion.FailureMessage{Code: onion.CodeInvalidOnionPayload})
+		n.failIncoming(cs, ev, res, role, &onion.FailureMessage{Code: onion.CodeInvalidOnionPayload})
 		return
 	}
 	if ev.DustExposureExceeded {
-		n.failBack(cs, ev.HTLC.ID, res.SharedSecret, &onion.FailureMessage{Code: onion.CodeTemporaryChannelFailure})
+		n.failIncoming(cs, ev, res, role, &onion.FailureMessage{Code: onion.CodeTemporaryChannelFailure})
+		return
+	}
+	if role != blindNone {
+		n.onBlinded(cs, ev, res, payload, role)
 		return
 	}
 	if !res.Final {

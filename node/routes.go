@@ -40,6 +40,9 @@ type edge struct {
 // takes the one with the most to spend, and sends less than amt when no
 // single route carries it all (multi-part payment).
 func (n *Node) findRoute(p *payment, amt wire.MilliSatoshi) (*route, error) {
+	if len(p.blinded) > 0 {
+		return n.findBlindedRoute(p, amt)
+	}
 	finalCLTV := n.height + uint32(p.finalCLTV) + finalCLTVMargin
 	var paths [][]edge // each: the edges after our own channel, ending at the payee
 	paths = append(paths, nil)

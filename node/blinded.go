@@ -1,0 +1,625 @@
+package node
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/bits"
+	"time"
+
+	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/channel"
+	"github.com/lnkit/lnkit/htlc"
+	"github.com/lnkit/lnkit/onion"
+	"github.com/lnkit/lnkit/wire"
+)
+
+// Route blinding (BOLT 4 "Route Blinding", payments).
+//
+// This node takes part in blinded routes in each role:
+//   - payee: BlindedPaths builds paths to this node for an invoice, each
+//     through a channel peer as introduction node; the final hop's
+//     path_id is an HMAC of the payment hash under a key derived from the
+//     seed, so an HTLC over a path this node did not make for that
+//     payment is refused, and nothing needs storing;
+//   - introduction node or relay: an HTLC whose payload carries
+//     encrypted_recipient_data is forwarded as its recipient data says
+//     (payment_relay, payment_constraints), and only if it also meets
+//     this node's own fee and CLTV policy;
+//   - payer: PayBlinded pays over paths a payee gave (a BOLT 12 invoice's
+//     paths and payinfo, say), with multi-part payments and retries over
+//     the other paths.
+//
+// Failures inside a blinded route say nothing of where they happened
+// (BOLT 4 "Returning Errors"): a relay (path key in update_add_htlc)
+// fails as update_fail_malformed_htlc with invalid_onion_blinding; the
+// introduction node returns invalid_onion_blinding in update_fail_htlc,
+// for its own refusals and in place of any failure from downstream. A
+// payee that is itself the introduction node (a one-hop path) returns the
+// ordinary final-node failures.
+
+// blindRole is a node's place in the blinded route an HTLC travels.
+type blindRole uint8
+
+const (
+	blindNone  blindRole = iota // not in a blinded route
+	blindIntro                  // current_path_key came in the payload
+	blindRelay                  // the path key came in update_add_htlc
+)
+
+// BlindedPaymentPath is a blinded route to a payee with what a payer
+// needs to pay over it (BOLT 12's blinded_payinfo): the fee and CLTV
+// delta of the whole path and the HTLC amounts it takes.
+type BlindedPaymentPath struct {
+	// Path is the blinded route: the introduction node's real id, the
+	// first path key and the blinded hops, the payee last.
+	Path *onion.BlindedPath
+	// FeeBase and FeePPM are the path's total fee for an amount the
+	// payee receives: FeeBase + amount*FeePPM/10^6, rounded up.
+	FeeBase wire.MilliSatoshi
+	FeePPM  uint32
+	// CLTVExpiryDelta is the path's total delta, the payee's final
+	// delta included: the introduction node's HTLC must expire at
+	// least this many blocks after the current height.
+	CLTVExpiryDelta uint16
+	// HTLCMinimum and HTLCMaximum bound the amount of one HTLC the
+	// payee receives over the path (HTLCMaximum zero: no bound given).
+	HTLCMinimum wire.MilliSatoshi
+	HTLCMaximum wire.MilliSatoshi
+}
+
+// fee is what the payer adds on top of amt for the path.
+func (bp *BlindedPaymentPath) fee(amt wire.MilliSatoshi) wire.MilliSatoshi {
+	hi, lo := bits.Mul64(uint64(amt), uint64(bp.FeePPM))
+	lo, c := bits.Add64(lo, 999_999, 0)
+	q, _ := bits.Div64(hi+c, lo, 1_000_000)
+	return bp.FeeBase + wire.MilliSatoshi(q)
+}
+
+// validate checks a path given by a caller before a payment uses it.
+func (bp *BlindedPaymentPath) validate() error {
+	p := bp.Path
+	if p == nil || p.IntroductionNode == nil || p.FirstPathKey == nil || len(p.Hops) == 0 {
+		return errors.New("blinded path without introduction node, path key or hops")
+	}
+	if len(p.Hops) > 20 {
+		return fmt.Errorf("blinded path of %d hops", len(p.Hops))
+	}
+	for i, h := range p.Hops {
+		if h.BlindedNodeID == nil || len(h.EncryptedData) == 0 || len(h.EncryptedData) > 1000 {
+			return fmt.Errorf("blinded hop %d: no blinded id, or encrypted data of %d bytes", i, len(h.EncryptedData))
+		}
+	}
+	if bp.HTLCMaximum != 0 && bp.HTLCMaximum < bp.HTLCMinimum {
+		return errors.New("blinded path with htlc_maximum below htlc_minimum")
+	}
+	return nil
+}
+
+// fail fails a held part back with msg, or as a blinded route requires
+// (loop).
+func (p heldPart) fail(n *Node, msg *onion.FailureMessage) {
+	if p.relay {
+		n.failMalformed(p.cs, p.id, p.onionHash, uint16(onion.CodeInvalidOnionBlinding))
+		return
+	}
+	n.failBack(p.cs, p.id, p.secret, msg)
+}
+
+// failIncoming refuses an incoming HTLC: with msg outside a blinded route
+// (and at a payee that is its own introduction node), else with
+// invalid_onion_blinding as role requires (loop).
+func (n *Node) failIncoming(cs *chanState, ev *channel.HTLCLockedIn, res *onion.ProcessedPacket, role blindRole, msg *onion.FailureMessage) {
+	switch {
+	case role == blindRelay:
+		n.failMalformed(cs, ev.HTLC.ID, sha256Onion(ev.Onion), uint16(onion.CodeInvalidOnionBlinding))
+	case role == blindIntro && !res.Final:
+		n.failBack(cs, ev.HTLC.ID, res.SharedSecret, &onion.FailureMessage{Code: onion.CodeInvalidOnionBlinding, OnionHash: sha256Onion(ev.Onion)})
+	default:
+		n.failBack(cs, ev.HTLC.ID, res.SharedSecret, msg)
+	}
+}
+
+// onBlinded handles a validated HTLC whose payload is a blinded route's
+// (loop).
+func (n *Node) onBlinded(cs *chanState, ev *channel.HTLCLockedIn, res *onion.ProcessedPacket, p *onion.HopPayload, role blindRole) {
+	h := ev.HTLC
+	unknown := &onion.FailureMessage{Code: onion.CodeIncorrectOrUnknownPaymentDetails, HTLCAmount: h.Amount, Height: n.height}
+	var rd *onion.RecipientData
+	var err error
+	if role == blindRelay {
+		rd, err = res.DecryptRecipientData(p.EncryptedRecipientData)
+	} else {
+		var pk *btcec.PublicKey
+		if pk, err = p.CurrentPathKey.PublicKey(); err == nil {
+			rd, err = n.onion.DecryptRecipientData(pk, p.EncryptedRecipientData)
+		}
+	}
+	if err == nil {
+		err = rd.Data.CheckConstraints(h.Amount, h.CLTVExpiry)
+	}
+	if err != nil {
+		n.log.Debug("blinded HTLC refused", "channel", cs.id, "htlc", h.ID, "err", err)
+		n.failIncoming(cs, ev, res, role, unknown)
+		return
+	}
+	if !res.Final {
+		n.forwardBlinded(cs, ev, res, rd, role)
+		return
+	}
+	n.receiveBlinded(cs, ev, res, p, rd, role)
+}
+
+// forwardBlinded passes an HTLC on inside a blinded route (loop).
+func (n *Node) forwardBlinded(in *chanState, ev *channel.HTLCLockedIn, res *onion.ProcessedPacket, rd *onion.RecipientData, role blindRole) {
+	h := ev.HTLC
+	fail := func(code onion.FailureCode) {
+		n.log.Debug("blinded forward refused", "channel", in.id, "htlc", h.ID, "reason", code)
+		n.failIncoming(in, ev, res, role, nil)
+	}
+	amt, cltv, err := onion.ForwardBlinded(rd.Data, h.Amount, h.CLTVExpiry)
+	if err != nil {
+		fail(onion.CodeInvalidOnionBlinding)
+		return
+	}
+	var out *chanState
+	if scid := rd.Data.ShortChannelID; scid != nil {
+		out = n.channelBySCID(*scid)
+	} else {
+		out = n.channelToPeer([33]byte(*rd.Data.NextNodeID), amt)
+	}
+	next := wire.Point(rd.NextPathKey.SerializeCompressed())
+	n.forwardOn(in, ev, res, out, amt, cltv, &next, role, fail)
+}
+
+// channelToPeer is the ready channel to peer with the most to send, for
+// a blinded hop named by next_node_id (loop).
+func (n *Node) channelToPeer(peer [33]byte, amt wire.MilliSatoshi) *chanState {
+	var best *chanState
+	var bestSpend wire.MilliSatoshi
+	for _, cs := range n.channels {
+		if cs.peer != peer || cs.status != chanOpen || !cs.m.Ready() {
+			continue
+		}
+		if s := cs.m.Spendable(0); best == nil || s > bestSpend {
+			best, bestSpend = cs, s
+		}
+	}
+	return best
+}
+
+// blindedPathID is the path_id of this node's blinded paths for a
+// payment: only this node can make it, and it ties a path to one payment
+// hash.
+func (n *Node) blindedPathID(hash htlc.PaymentHash) []byte {
+	key := n.keys.raw("blinded-path-id", 0, 0)
+	m := hmac.New(sha256.New, key[:])
+	m.Write(hash[:])
+	return m.Sum(nil)
+}
+
+// receiveBlinded handles an HTLC for this node over one of its blinded
+// paths (loop).
+func (n *Node) receiveBlinded(cs *chanState, ev *channel.HTLCLockedIn, res *onion.ProcessedPacket, payload *onion.HopPayload, rd *onion.RecipientData, role blindRole) {
+	h := ev.HTLC
+	part := heldPart{cs: cs, id: h.ID, amount: h.Amount, cltv: h.CLTVExpiry, secret: res.SharedSecret, relay: role == blindRelay}
+	if part.relay {
+		part.onionHash = sha256Onion(ev.Onion)
+	}
+	unknown := &onion.FailureMessage{Code: onion.CodeIncorrectOrUnknownPaymentDetails, HTLCAmount: h.Amount, Height: n.height}
+	if n.holdFinal != nil && n.holdFinal(h.PaymentHash) {
+		return
+	}
+	inv, ok := n.invs.byID[h.PaymentHash]
+	if !ok || inv.keysend || !hmac.Equal(rd.Data.PathID, n.blindedPathID(h.PaymentHash)) {
+		// BOLT 4: a path_id that is not this node's for this payment
+		// is ignored; the HTLC is refused as for an unknown payment.
+		part.fail(n, unknown)
+		return
+	}
+	if inv.State == InvoiceSettled && inv.hasPart(cs.id, h.ID) {
+		// A replay after a restart: the decision is durable.
+		n.claimIncoming(cs, h.ID, h.CLTVExpiry, inv.preimage, attribution{secret: res.SharedSecret}, nil, nil)
+		return
+	}
+	if inv.State != InvoiceOpen || n.now().After(inv.ExpiresAt) {
+		part.fail(n, unknown)
+		return
+	}
+	if f := payload.CheckFinalHTLC(onion.FinalHTLC{
+		Amount: h.Amount, CLTVExpiry: h.CLTVExpiry, BlockHeight: n.height,
+		MinFinalCLTVExpiryDelta: uint32(n.cfg.Policy.MinFinalCLTVDelta),
+	}); f != nil {
+		part.fail(n, f)
+		return
+	}
+	total := payload.TotalMsat()
+	if inv.Amount > 0 && (total < inv.Amount || total > 2*inv.Amount) {
+		part.fail(n, unknown)
+		return
+	}
+	set := n.invs.set(h.PaymentHash, total, &inv.secret)
+	if set == nil {
+		part.fail(n, unknown)
+		return
+	}
+	n.addPart(set, part)
+}
+
+// blindedPathSlack is how many blocks past the invoice's expiry a
+// blinded path to this node still takes HTLCs (max_cltv_expiry), for
+// payers' CLTV margins and random offsets.
+const blindedPathSlack = 288
+
+// BlindedPaths builds blinded payment paths to this node for the open
+// invoice with the given hash, for a payer that should not learn this
+// node's id or channels (hand them over as a BOLT 12 invoice does). Each
+// path goes through a different ready channel, whose peer is the
+// introduction node, with the peer's fee and CLTV delta (from its
+// channel_update, else this node's own policy as a guess) and this node's
+// final delta; at most max paths (3 when max is 0), those with the most
+// inbound capacity first. The paths take HTLCs until a little after the
+// invoice expires (max_cltv_expiry). ErrNoRoute when no channel is ready.
+func (n *Node) BlindedPaths(ctx context.Context, hash htlc.PaymentHash, max int) ([]BlindedPaymentPath, error) {
+	if max <= 0 {
+		max = 3
+	}
+	var out []BlindedPaymentPath
+	err := n.do(ctx, func() error {
+		inv, ok := n.invs.byID[hash]
+		if !ok || inv.keysend {
+			return fmt.Errorf("%w: no invoice for %v", ErrInvalidRequest, hash)
+		}
+		if inv.State != InvoiceOpen || n.now().After(inv.ExpiresAt) {
+			return fmt.Errorf("%w: invoice %v is %v", ErrInvalidRequest, hash, inv.State)
+		}
+		type cand struct {
+			cs      *chanState
+			inbound wire.MilliSatoshi
+		}
+		var cands []cand
+		for _, cs := range n.channels {
+			if _, ok := n.peerHop(cs); ok {
+				cands = append(cands, cand{cs, cs.m.Spendable(channel.Remote)})
+			}
+		}
+		// Most inbound first; ties by channel id, so that the choice
+		// does not depend on map order.
+		for i := 1; i < len(cands); i++ {
+			for j := i; j > 0; j-- {
+				a, b := cands[j-1], cands[j]
+				if b.inbound > a.inbound || b.inbound == a.inbound && string(b.cs.id[:]) < string(a.cs.id[:]) {
+					cands[j-1], cands[j] = b, a
+				}
+			}
+		}
+		if len(cands) > max {
+			cands = cands[:max]
+		}
+		blocks := uint32(inv.ExpiresAt.Sub(n.now())/(10*time.Minute)) + 1
+		for _, c := range cands {
+			bp, err := n.blindedPath(c.cs, hash, blocks, c.inbound)
+			if err != nil {
+				return err
+			}
+			out = append(out, *bp)
+		}
+		if len(out) == 0 {
+			return fmt.Errorf("%w: no ready channel to build a blinded path through", ErrNoRoute)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// blindedPath builds a two-hop blinded path, peer then this node, over
+// cs (loop).
+func (n *Node) blindedPath(cs *chanState, hash htlc.PaymentHash, blocks uint32, inbound wire.MilliSatoshi) (*BlindedPaymentPath, error) {
+	hop, _ := n.peerHop(cs)
+	if hop.FeeBase > wire.MilliSatoshi(^uint32(0)) {
+		return nil, fmt.Errorf("node: peer fee base %v does not fit payment_relay", hop.FeeBase)
+	}
+	htlcMin, htlcMax := wire.MilliSatoshi(1), inbound
+	if u := cs.peerUpdate; u != nil {
+		htlcMin = max(htlcMin, u.HTLCMinimum)
+		if u.HTLCMaximum > 0 && u.HTLCMaximum < htlcMax {
+			htlcMax = u.HTLCMaximum
+		}
+	}
+	finalDelta := uint32(n.cfg.Policy.MinFinalCLTVDelta)
+	maxFinal := n.height + blocks + finalDelta + blindedPathSlack
+	relay := &onion.PaymentRelay{CLTVExpiryDelta: hop.CLTVExpiryDelta, FeeProportionalMillionths: hop.FeeProportionalMillionths, FeeBaseMsat: uint32(hop.FeeBase)}
+	scid := hop.ChannelID
+	data := []*onion.EncryptedData{
+		{ShortChannelID: &scid, PaymentRelay: relay, PaymentConstraints: &onion.PaymentConstraints{MaxCLTVExpiry: maxFinal + uint32(hop.CLTVExpiryDelta), HTLCMinimumMsat: htlcMin}},
+		{PathID: n.blindedPathID(hash), PaymentConstraints: &onion.PaymentConstraints{MaxCLTVExpiry: maxFinal, HTLCMinimumMsat: htlcMin}},
+	}
+	plain, err := padEncryptedData(data)
+	if err != nil {
+		return nil, err
+	}
+	path, err := onion.BuildBlindedPath(n.rand, []*btcec.PublicKey{hop.NodeID, n.nodeKey.PubKey()}, plain)
+	if err != nil {
+		return nil, err
+	}
+	delta := uint32(hop.CLTVExpiryDelta) + finalDelta
+	if delta > 0xffff {
+		return nil, fmt.Errorf("node: blinded path delta %d", delta)
+	}
+	return &BlindedPaymentPath{
+		Path: path, FeeBase: hop.FeeBase, FeePPM: hop.FeeProportionalMillionths,
+		CLTVExpiryDelta: uint16(delta), HTLCMinimum: htlcMin, HTLCMaximum: htlcMax,
+	}, nil
+}
+
+// padEncryptedData encodes each hop's encrypted_data_tlv padded to one
+// length (BOLT 4: SHOULD), so that the payer cannot tell the payee's hop
+// from the others by size.
+func padEncryptedData(data []*onion.EncryptedData) ([][]byte, error) {
+	out := make([][]byte, len(data))
+	longest := 0
+	for i, d := range data {
+		b, err := d.Encode()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+		longest = max(longest, len(b))
+	}
+	// Every hop gets a padding record, the longest an empty one, so
+	// that a difference of one byte can be made up too (the record's
+	// header is 2 bytes while it is shorter than 253 bytes).
+	for i, d := range data {
+		d.Padding = make([]byte, longest-len(out[i]))
+		b, err := d.Encode()
+		if err != nil {
+			return nil, err
+		}
+		out[i] = b
+	}
+	return out, nil
+}
+
+// PayBlindedRequest asks to pay over blinded paths to a payee that did
+// not reveal itself.
+type PayBlindedRequest struct {
+	// PaymentHash is the payment's hash.
+	PaymentHash htlc.PaymentHash
+	// Amount is what the payee receives.
+	Amount wire.MilliSatoshi
+	// Paths are the payee's blinded paths; a payment may use several
+	// (multi-part) and retries over the others when one fails.
+	Paths []BlindedPaymentPath
+	// MaxFee bounds the fee, the paths' own included (default
+	// Policy.MaxFeePercent).
+	MaxFee wire.MilliSatoshi
+	// ID, when set, makes the call idempotent.
+	ID *PaymentID
+}
+
+// PayBlinded pays over the payee's blinded paths and returns the payment
+// once it has succeeded or failed (or ctx ends: the payment then goes on;
+// see ListPayments). The payment's Destination is zero and Blinded is
+// set: the payer does not know the payee. The route to each path's
+// introduction node is found as for any payment; the rest is the path's.
+func (n *Node) PayBlinded(ctx context.Context, req PayBlindedRequest) (*Payment, error) {
+	if req.Amount == 0 || len(req.Paths) == 0 {
+		return nil, fmt.Errorf("%w: an amount and at least one blinded path are required", ErrInvalidRequest)
+	}
+	if len(req.Paths) > 64 {
+		return nil, fmt.Errorf("%w: %d blinded paths", ErrInvalidRequest, len(req.Paths))
+	}
+	for i := range req.Paths {
+		if err := req.Paths[i].validate(); err != nil {
+			return nil, fmt.Errorf("%w: path %d: %v", ErrInvalidRequest, i, err)
+		}
+	}
+	p := &payment{total: req.Amount, blinded: append([]BlindedPaymentPath(nil), req.Paths...)}
+	p.PaymentHash = req.PaymentHash
+	p.Amount = req.Amount
+	p.Blinded = true
+	return n.startPayment(ctx, p, req.ID, req.MaxFee)
+}
+
+// blindedOf finds which of p's blinded paths a route ends in: the path's
+// index and the route index of its introduction node; -1, -1 for a route
+// that is not blinded.
+func (p *payment) blindedOf(route []RouteHop) (int, int) {
+	if len(p.blinded) == 0 || len(route) == 0 {
+		return -1, -1
+	}
+	last := route[len(route)-1].Node
+	for i := range p.blinded {
+		hops := p.blinded[i].Path.Hops
+		if len(hops) > len(route) {
+			continue
+		}
+		if [33]byte(hops[len(hops)-1].BlindedNodeID.SerializeCompressed()) != last {
+			continue
+		}
+		intro := len(route) - len(hops)
+		if len(hops) == 1 && route[intro].Node != [33]byte(p.blinded[i].Path.IntroductionNode.SerializeCompressed()) {
+			continue
+		}
+		return i, intro
+	}
+	return -1, -1
+}
+
+// blindedPayload is the onion payload of the j-th hop of a blinded path
+// (BOLT 4 writer rules): the hop's encrypted_recipient_data, the path key
+// for the introduction node, and amount, CLTV and total at the payee.
+func blindedPayload(bp *BlindedPaymentPath, j int, h RouteHop, total wire.MilliSatoshi, last bool) *onion.HopPayload {
+	pl := &onion.HopPayload{EncryptedRecipientData: bp.Path.Hops[j].EncryptedData}
+	if j == 0 {
+		pk := wire.Point(bp.Path.FirstPathKey.SerializeCompressed())
+		pl.CurrentPathKey = &pk
+	}
+	if last {
+		pl.AmountToForward, pl.OutgoingCLTV, pl.TotalAmount = onion.Amount(h.Amount), onion.U32(h.CLTV), onion.Amount(total)
+	}
+	return pl
+}
+
+// clearPart is the part of a route outside its blinded path: up to the
+// introduction node (all of it when intro < 0).
+func clearPart(route []RouteHop, intro int) []RouteHop {
+	if intro < 0 {
+		return route
+	}
+	return route[:intro+1]
+}
+
+// findBlindedRoute finds a route for amt (at most) of p's missing amount
+// over one of its blinded paths (loop): to the introduction node over a
+// direct channel or the graph, then the path. The part shrinks when no
+// route carries all of amt.
+func (n *Node) findBlindedRoute(p *payment, amt wire.MilliSatoshi) (*route, error) {
+	finalCLTV := n.height + finalCLTVMargin
+	var best *route
+	for i := range p.blinded {
+		bp := &p.blinded[i]
+		intro := [33]byte(bp.Path.IntroductionNode.SerializeCompressed())
+		if p.blindedOut[i] || intro == n.id {
+			continue
+		}
+		part := amt
+		if bp.HTLCMaximum > 0 && part > bp.HTLCMaximum {
+			part = bp.HTLCMaximum
+		}
+		const minPart = 10_000_000
+		for ; part > 0 && part >= bp.HTLCMinimum; part /= 2 {
+			if part < minPart && part < amt {
+				break
+			}
+			r := n.routeToIntro(p, intro, part+bp.fee(part), finalCLTV+uint32(bp.CLTVExpiryDelta))
+			if r == nil {
+				continue
+			}
+			if r.hops[0].Amount-part > p.maxFee {
+				continue
+			}
+			for j, h := range bp.Path.Hops {
+				if j == 0 {
+					continue // the introduction node is the route's last hop
+				}
+				r.hops = append(r.hops, RouteHop{Node: [33]byte(h.BlindedNodeID.SerializeCompressed()), Amount: part, CLTV: finalCLTV})
+			}
+			if len(bp.Path.Hops) == 1 {
+				last := &r.hops[len(r.hops)-1]
+				last.Amount, last.CLTV = part, finalCLTV
+			}
+			r.amount = part
+			if best == nil || r.amount > best.amount {
+				best = r
+			}
+			break
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("%w over %d blinded path(s) for %v", ErrNoRoute, len(p.blinded), amt)
+	}
+	return best, nil
+}
+
+// routeToIntro is a route that delivers exactly amt with cltv to node
+// (loop): over a direct channel with the most to spend, else the graph.
+func (n *Node) routeToIntro(p *payment, node [33]byte, amt wire.MilliSatoshi, cltv uint32) *route {
+	var best *route
+	var bestSpend wire.MilliSatoshi
+	for _, cs := range n.channels {
+		if cs.peer != node || cs.status != chanOpen || !cs.m.Ready() {
+			continue
+		}
+		if _, ok := n.peers[cs.peer]; !ok {
+			continue
+		}
+		scid := n.channelRef(cs)
+		if p.excluded[scid] {
+			continue
+		}
+		if spend := cs.m.Spendable(0); spend >= amt && (best == nil || spend > bestSpend) {
+			best, bestSpend = buildRoute(cs, scid, node, nil, amt, cltv), spend
+		}
+	}
+	if best != nil || cltv <= n.height || cltv-n.height > 0xffff {
+		return best
+	}
+	r := n.graphRouteTo(p, node, amt, uint16(cltv-n.height), false)
+	if r == nil || r.amount != amt {
+		return nil
+	}
+	return r
+}
+
+// Stored form of blinded paths (in a payment record).
+
+func appendBlindedPaths(b []byte, paths []BlindedPaymentPath) []byte {
+	b = binary.BigEndian.AppendUint16(b, uint16(len(paths)))
+	for _, bp := range paths {
+		b = append(b, bp.Path.IntroductionNode.SerializeCompressed()...)
+		b = append(b, bp.Path.FirstPathKey.SerializeCompressed()...)
+		b = binary.BigEndian.AppendUint64(b, uint64(bp.FeeBase))
+		b = binary.BigEndian.AppendUint32(b, bp.FeePPM)
+		b = binary.BigEndian.AppendUint16(b, bp.CLTVExpiryDelta)
+		b = binary.BigEndian.AppendUint64(b, uint64(bp.HTLCMinimum))
+		b = binary.BigEndian.AppendUint64(b, uint64(bp.HTLCMaximum))
+		b = binary.BigEndian.AppendUint16(b, uint16(len(bp.Path.Hops)))
+		for _, h := range bp.Path.Hops {
+			b = append(b, h.BlindedNodeID.SerializeCompressed()...)
+			b = appendVar(b, h.EncryptedData)
+		}
+	}
+	return b
+}
+
+func readBlindedPaths(r *wire.Reader) ([]BlindedPaymentPath, error) {
+	np := int(r.U16("paths"))
+	if np*(33+33+8+4+2+8+8+2) > r.Len() {
+		return nil, errors.New("blinded path count")
+	}
+	key := func(what string) *btcec.PublicKey {
+		var k [33]byte
+		r.Copy(k[:], what)
+		if r.Err() != nil {
+			return nil
+		}
+		pk, err := btcec.ParsePubKey(k[:])
+		if err != nil {
+			r.Fail(fmt.Errorf("%s: %w", what, err))
+		}
+		return pk
+	}
+	out := make([]BlindedPaymentPath, 0, np)
+	for i := 0; i < np; i++ {
+		bp := BlindedPaymentPath{Path: &onion.BlindedPath{}}
+		bp.Path.IntroductionNode = key("introduction node")
+		bp.Path.FirstPathKey = key("path key")
+		bp.FeeBase = wire.MilliSatoshi(r.U64("fee base"))
+		bp.FeePPM = r.U32("fee ppm")
+		bp.CLTVExpiryDelta = r.U16("cltv delta")
+		bp.HTLCMinimum = wire.MilliSatoshi(r.U64("htlc min"))
+		bp.HTLCMaximum = wire.MilliSatoshi(r.U64("htlc max"))
+		nh := int(r.U16("hops"))
+		if nh*(33+4) > r.Len() {
+			return nil, errors.New("blinded hop count")
+		}
+		for j := 0; j < nh; j++ {
+			var h onion.BlindedHop
+			h.BlindedNodeID = key("blinded node id")
+			h.EncryptedData = readVar(r, "encrypted data")
+			bp.Path.Hops = append(bp.Path.Hops, h)
+		}
+		if err := r.Err(); err != nil {
+			return nil, err
+		}
+		if err := bp.validate(); err != nil {
+			return nil, err
+		}
+		out = append(out, bp)
+	}
+	return out, r.Err()
+}
