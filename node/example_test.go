@@ -24,13 +24,16 @@ type demo struct {
 	aliceWallet *chainsim.Wallet
 	dir         string
 	stop        func()
+	// start starts another node on the same chain (stopped by stop).
+	start func(name string, funds btcutil.Amount, onEvent func(node.Event)) (*node.Node, *chainsim.Wallet, string)
+	extra []*node.Node
 }
 
 func newDemo() *demo {
 	ctx := context.Background()
 	d := &demo{ctx: ctx, sim: chainsim.New(chainsim.WithStartHeight(500))}
 	d.dir, _ = os.MkdirTemp("", "lnkit-example-")
-	start := func(name string, funds btcutil.Amount, onEvent func(node.Event)) (*node.Node, *chainsim.Wallet, string) {
+	d.start = func(name string, funds btcutil.Amount, onEvent func(node.Event)) (*node.Node, *chainsim.Wallet, string) {
 		w := d.sim.NewWallet()
 		if funds > 0 {
 			if _, err := w.Fund(ctx, funds); err != nil {
@@ -58,12 +61,15 @@ func newDemo() *demo {
 	}
 	// Alice's events go to a callback that ignores them; bob's are read
 	// from bob.Events() (see ExampleNode_Events).
-	d.alice, d.aliceWallet, _ = start("alice", 5_000_000, func(node.Event) {})
-	d.bob, _, d.bobAddr = start("bob", 0, nil)
+	d.alice, d.aliceWallet, _ = d.start("alice", 5_000_000, func(node.Event) {})
+	d.bob, _, d.bobAddr = d.start("bob", 0, nil)
 	if err := d.alice.Connect(ctx, d.bob.NodeID(), d.bobAddr); err != nil {
 		panic(err)
 	}
 	d.stop = func() {
+		for _, n := range d.extra {
+			n.Stop()
+		}
 		d.alice.Stop()
 		d.bob.Stop()
 		os.RemoveAll(d.dir)
