@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
@@ -44,7 +45,8 @@ func newDemo() *demo {
 		if err != nil {
 			panic(err)
 		}
-		seed := sha256.Sum256([]byte("example " + name))
+		// "alice#2" is alice again (same seed) with a new store.
+		seed := sha256.Sum256([]byte("example " + strings.Split(name, "#")[0]))
 		n, err := node.New(node.Config{
 			Seed: seed[:], Network: &chaincfg.RegressionNetParams, DataDir: d.dir + "/" + name,
 			Broadcaster: d.sim, FeeEstimator: d.sim, Wallet: w, Listener: ln, Alias: name,

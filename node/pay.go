@@ -525,7 +525,12 @@ func (ps *payments) failed(cs *chanState, ev *channel.HTLCFailed) {
 				if k < 0 || k >= len(a.route) {
 					k = len(a.route) - 1
 				}
-				p.excluded[a.route[k].ShortChannelID] = true
+				if bi, intro := p.blindedOf(a.route); bi >= 0 && k > intro {
+					// Inside a blinded path: no channel to name.
+					p.blindedOut[bi] = true
+				} else {
+					p.excluded[a.route[k].ShortChannelID] = true
+				}
 			}
 		} else {
 			df, err = a.secrets.DecryptFailure(ev.Reason)
