@@ -287,12 +287,17 @@ func runNodeSim(t *testing.T, seed int64, steps int) {
 		}
 	}
 	reconnectAll()
+	// A call returns once no part is in flight. A part a payee holds for
+	// the rest of its payment is failed at the payee's MPP timeout, which
+	// may start just before the payer's own deadline (seed 11 at 150
+	// steps: a 60 s wait ended as the payee's 60 s timer did).
+	const callWait = DefaultMPPTimeout + 20*time.Second + 40*time.Second
 	for _, p := range pays {
 		for {
 			select {
 			case <-p.done:
-			case <-time.After(60 * time.Second):
-				t.Fatalf("payment %x: the host's call did not return", p.id[:4])
+			case <-time.After(callWait):
+				t.Fatalf("payment %x: the host's call did not return in %v", p.id[:4], callWait)
 			}
 			mu.Lock()
 			err := p.err
