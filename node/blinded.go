@@ -7,7 +7,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
+	"sort"
 	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -71,12 +73,22 @@ type BlindedPaymentPath struct {
 	HTLCMaximum wire.MilliSatoshi
 }
 
-// fee is what the payer adds on top of amt for the path.
-func (bp *BlindedPaymentPath) fee(amt wire.MilliSatoshi) wire.MilliSatoshi {
+// withFee is amt plus what the payer adds for the path, rounded up; a
+// total past 64 bits (a hostile payinfo) saturates, and no route then
+// carries it.
+func (bp *BlindedPaymentPath) withFee(amt wire.MilliSatoshi) wire.MilliSatoshi {
 	hi, lo := bits.Mul64(uint64(amt), uint64(bp.FeePPM))
 	lo, c := bits.Add64(lo, 999_999, 0)
+	if hi+c >= 1_000_000 {
+		return math.MaxUint64
+	}
 	q, _ := bits.Div64(hi+c, lo, 1_000_000)
-	return bp.FeeBase + wire.MilliSatoshi(q)
+	total, c1 := bits.Add64(uint64(amt), q, 0)
+	total, c2 := bits.Add64(total, uint64(bp.FeeBase), 0)
+	if c1+c2 != 0 {
+		return math.MaxUint64
+	}
+	return wire.MilliSatoshi(total)
 }
 
 // validate checks a path given by a caller before a payment uses it.
@@ -169,7 +181,7 @@ func (n *Node) forwardBlinded(in *chanState, ev *channel.HTLCLockedIn, res *onio
 	if scid := rd.Data.ShortChannelID; scid != nil {
 		out = n.channelBySCID(*scid)
 	} else {
-		out = n.channelToPeer([33]byte(*rd.Data.NextNodeID), amt)
+		out = n.channelToPeer([33]byte(*rd.Data.NextNodeID))
 	}
 	next := wire.Point(rd.NextPathKey.SerializeCompressed())
 	n.forwardOn(in, ev, res, out, amt, cltv, &next, role, fail)
@@ -177,7 +189,7 @@ func (n *Node) forwardBlinded(in *chanState, ev *channel.HTLCLockedIn, res *onio
 
 // channelToPeer is the ready channel to peer with the most to send, for
 // a blinded hop named by next_node_id (loop).
-func (n *Node) channelToPeer(peer [33]byte, amt wire.MilliSatoshi) *chanState {
+func (n *Node) channelToPeer(peer [33]byte) *chanState {
 	var best *chanState
 	var bestSpend wire.MilliSatoshi
 	for _, cs := range n.channels {
@@ -195,8 +207,7 @@ func (n *Node) channelToPeer(peer [33]byte, amt wire.MilliSatoshi) *chanState {
 // payment: only this node can make it, and it ties a path to one payment
 // hash.
 func (n *Node) blindedPathID(hash htlc.PaymentHash) []byte {
-	key := n.keys.raw("blinded-path-id", 0, 0)
-	m := hmac.New(sha256.New, key[:])
+	m := hmac.New(sha256.New, n.pathIDKey[:])
 	m.Write(hash[:])
 	return m.Sum(nil)
 }
@@ -288,14 +299,10 @@ func (n *Node) BlindedPaths(ctx context.Context, hash htlc.PaymentHash, max int)
 		}
 		// Most inbound first; ties by channel id, so that the choice
 		// does not depend on map order.
-		for i := 1; i < len(cands); i++ {
-			for j := i; j > 0; j-- {
-				a, b := cands[j-1], cands[j]
-				if b.inbound > a.inbound || b.inbound == a.inbound && string(b.cs.id[:]) < string(a.cs.id[:]) {
-					cands[j-1], cands[j] = b, a
-				}
-			}
-		}
+		sort.Slice(cands, func(i, j int) bool {
+			a, b := cands[i], cands[j]
+			return a.inbound > b.inbound || a.inbound == b.inbound && string(a.cs.id[:]) < string(b.cs.id[:])
+		})
 		if len(cands) > max {
 			cands = cands[:max]
 		}
@@ -495,7 +502,7 @@ func (n *Node) findBlindedRoute(p *payment, amt wire.MilliSatoshi) (*route, erro
 			if part < minPart && part < amt {
 				break
 			}
-			r := n.routeToIntro(p, intro, part+bp.fee(part), finalCLTV+uint32(bp.CLTVExpiryDelta))
+			r := n.routeToIntro(p, intro, bp.withFee(part), finalCLTV+uint32(bp.CLTVExpiryDelta))
 			if r == nil {
 				continue
 			}
@@ -531,10 +538,7 @@ func (n *Node) routeToIntro(p *payment, node [33]byte, amt wire.MilliSatoshi, cl
 	var best *route
 	var bestSpend wire.MilliSatoshi
 	for _, cs := range n.channels {
-		if cs.peer != node || cs.status != chanOpen || !cs.m.Ready() {
-			continue
-		}
-		if _, ok := n.peers[cs.peer]; !ok {
+		if cs.peer != node || !n.canSend(cs) {
 			continue
 		}
 		scid := n.channelRef(cs)

@@ -257,12 +257,9 @@ func (n *Node) onOutgoingFailed(cs *chanState, ev *channel.HTLCFailed) {
 				if _, still := n.fwd.byOut[l.out]; !still {
 					return nil
 				}
-				acts, err := in.m.FailMalformedHTLC(l.in.id, l.onionHash, uint16(onion.CodeInvalidOnionBlinding))
-				if err != nil {
+				if err := n.failMalformedNow(in, l.in.id, l.onionHash, uint16(onion.CodeInvalidOnionBlinding)); err != nil {
 					return err
 				}
-				n.execute(in, acts)
-				n.signSoon(in)
 				n.fwd.drop(l)
 				n.execute(cs, cs.m.AckResolution(id))
 				return nil

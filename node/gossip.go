@@ -234,10 +234,7 @@ func (n *Node) graphRouteTo(p *payment, target [33]byte, amt wire.MilliSatoshi, 
 	var locals []routing.LocalChannel
 	byRef := map[wire.ShortChannelID]*chanState{}
 	for _, cs := range n.channels {
-		if cs.status != chanOpen || !cs.m.Ready() {
-			continue
-		}
-		if _, ok := n.peers[cs.peer]; !ok {
+		if !n.canSend(cs) {
 			continue
 		}
 		ref := n.channelRef(cs)
@@ -254,7 +251,7 @@ func (n *Node) graphRouteTo(p *payment, target [33]byte, amt wire.MilliSatoshi, 
 	for scid := range p.excluded {
 		excluded = append(excluded, scid)
 	}
-	var hints = p.hints
+	hints := p.hints
 	if target != p.Destination {
 		hints = nil
 	}

@@ -32,11 +32,13 @@ type Node struct {
 	log     *slog.Logger
 	keys    *keychain
 	nodeKey *btcec.PrivateKey
-	id      [33]byte
-	st      store.Store
-	ownsSt  io.Closer
-	rand    io.Reader
-	now     func() time.Time
+	// pathIDKey authenticates the path_id of this node's blinded paths.
+	pathIDKey [32]byte
+	id        [33]byte
+	st        store.Store
+	ownsSt    io.Closer
+	rand      io.Reader
+	now       func() time.Time
 
 	inputs chan func()
 	quit   chan struct{}
@@ -120,6 +122,7 @@ func New(cfg Config) (*Node, error) {
 		cfg:         cfg,
 		log:         cfg.Logger,
 		keys:        keys,
+		pathIDKey:   keys.raw("blinded-path-id", 0, 0),
 		rand:        cfg.Rand,
 		now:         cfg.Clock,
 		inputs:      make(chan func(), 256),

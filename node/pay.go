@@ -138,9 +138,6 @@ type payment struct {
 	// all again).
 	blinded    []BlindedPaymentPath
 	blindedOut map[int]bool
-	// lastCode is the failure code of the last attempt that failed
-	// with a readable one (not persisted).
-	lastCode onion.FailureCode
 }
 
 type payments struct {
@@ -540,7 +537,6 @@ func (ps *payments) failed(cs *chanState, ev *channel.HTLCFailed) {
 			break
 		}
 		reason = df.Code.String()
-		p.lastCode = df.Code
 		at := df.SourceIndex
 		bi, intro := p.blindedOf(a.route)
 		switch {

@@ -193,15 +193,19 @@ func (n *Node) checkOwed(cs *chanState, height uint32) {
 
 // failMalformed answers an unreadable onion with update_fail_malformed_htlc.
 func (n *Node) failMalformed(cs *chanState, id uint64, hash [32]byte, code uint16) {
-	n.whenConnected(cs, func() error {
-		acts, err := cs.m.FailMalformedHTLC(id, hash, code)
-		if err != nil {
-			return err
-		}
-		n.execute(cs, acts)
-		n.signSoon(cs)
-		return nil
-	})
+	n.whenConnected(cs, func() error { return n.failMalformedNow(cs, id, hash, code) })
+}
+
+// failMalformedNow fails an incoming HTLC with update_fail_malformed_htlc
+// on a connected channel (loop).
+func (n *Node) failMalformedNow(cs *chanState, id uint64, hash [32]byte, code uint16) error {
+	acts, err := cs.m.FailMalformedHTLC(id, hash, code)
+	if err != nil {
+		return err
+	}
+	n.execute(cs, acts)
+	n.signSoon(cs)
+	return nil
 }
 
 func mppTimeout() *onion.FailureMessage { return &onion.FailureMessage{Code: onion.CodeMPPTimeout} }

@@ -69,10 +69,7 @@ func (n *Node) findRoute(p *payment, amt wire.MilliSatoshi) (*route, error) {
 			peer = n.hintStart(p, path)
 		}
 		for _, cs := range n.channels {
-			if cs.peer != peer || cs.status != chanOpen || !cs.m.Ready() {
-				continue
-			}
-			if _, ok := n.peers[cs.peer]; !ok {
+			if cs.peer != peer || !n.canSend(cs) {
 				continue
 			}
 			scid := n.channelRef(cs)
@@ -126,6 +123,16 @@ func pathExcluded(p *payment, path []edge) bool {
 		}
 	}
 	return false
+}
+
+// canSend is whether a channel can take an HTLC of ours now: open, ready
+// and its peer connected (loop).
+func (n *Node) canSend(cs *chanState) bool {
+	if cs.status != chanOpen || !cs.m.Ready() {
+		return false
+	}
+	_, ok := n.peers[cs.peer]
+	return ok
 }
 
 // channelRef is the short channel id our peer knows a channel by.

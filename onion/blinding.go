@@ -203,6 +203,8 @@ func ForwardBlinded(d *EncryptedData, amount wire.MilliSatoshi, cltvExpiry uint3
 	var c uint64
 	lo, c = bits.Add64(lo, million+uint64(r.FeeProportionalMillionths)-1, 0)
 	hi += c
+	// The quotient fits 64 bits for every amount: it is at most the
+	// amount (TestForwardBlindedExtremes), so Div64 cannot panic.
 	fwd, _ := bits.Div64(hi, lo, million+uint64(r.FeeProportionalMillionths))
 	return wire.MilliSatoshi(fwd), cltvExpiry - uint32(r.CLTVExpiryDelta), nil
 }

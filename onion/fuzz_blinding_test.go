@@ -5,10 +5,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math/big"
 	"os"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/lnkit/lnkit/wire"
 	"golang.org/x/crypto/chacha20poly1305"
 )
 
@@ -110,4 +112,41 @@ func FuzzDecodeRecipientData(f *testing.F) {
 			t.Fatalf("raw ciphertext: %v", err)
 		}
 	})
+}
+
+// TestForwardBlindedExtremes: payment_relay arithmetic at the ends of the
+// 64-bit range matches BOLT 4's formula computed in big integers, and
+// never panics.
+func TestForwardBlindedExtremes(t *testing.T) {
+	scid := wire.NewShortChannelIDFromUint64(1)
+	const maxMsat = ^wire.MilliSatoshi(0)
+	for _, tc := range []struct {
+		amount    wire.MilliSatoshi
+		base, ppm uint32
+	}{
+		{amount: maxMsat},
+		{amount: maxMsat, ppm: ^uint32(0)},
+		{amount: maxMsat, base: ^uint32(0), ppm: ^uint32(0)},
+		{amount: maxMsat - 1, ppm: 1},
+		{amount: 1_001_001, base: 1000, ppm: 1000},
+		{amount: 1000, base: 1000, ppm: 5},
+		{amount: 999, base: 1000}, // below the base fee: refused
+	} {
+		d := &EncryptedData{ShortChannelID: &scid, PaymentRelay: &PaymentRelay{FeeBaseMsat: tc.base, FeeProportionalMillionths: tc.ppm}}
+		got, _, err := ForwardBlinded(d, tc.amount, 100)
+		if uint64(tc.amount) < uint64(tc.base) {
+			if !errors.Is(err, ErrInvalidBlinding) {
+				t.Fatalf("amount %d below base %d: %v", tc.amount, tc.base, err)
+			}
+			continue
+		}
+		// ((amount - base) * 10^6 + 10^6 + ppm - 1) / (10^6 + ppm)
+		m := big.NewInt(1_000_000)
+		div := new(big.Int).Add(m, big.NewInt(int64(tc.ppm)))
+		want := new(big.Int).SetUint64(uint64(tc.amount) - uint64(tc.base))
+		want.Mul(want, m).Add(want, div).Sub(want, big.NewInt(1)).Quo(want, div)
+		if err != nil || !want.IsUint64() || uint64(got) != want.Uint64() {
+			t.Fatalf("amount %d base %d ppm %d: %d, %v; want %v", tc.amount, tc.base, tc.ppm, got, err, want)
+		}
+	}
 }
