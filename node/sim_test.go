@@ -149,11 +149,13 @@ func runNodeSim(t *testing.T, seed int64, steps int) {
 	var pays []*simPayment
 	call := func(p *simPayment) {
 		p.done = make(chan struct{})
-		payer := p.payer.Node
+		// Read the nodes here, on the test's goroutine: a restart
+		// replaces testNode.Node while the call runs.
+		payer, dest := p.payer.Node, p.payee.NodeID()
 		go func() {
 			var err error
 			if p.keysend {
-				_, err = payer.SendKeysend(tn.ctx, KeysendRequest{Destination: p.payee.NodeID(), Amount: p.amount, ID: &p.id})
+				_, err = payer.SendKeysend(tn.ctx, KeysendRequest{Destination: dest, Amount: p.amount, ID: &p.id})
 			} else {
 				_, err = payer.PayInvoice(tn.ctx, PayInvoiceRequest{Invoice: p.inv.Bolt11, ID: &p.id})
 			}
