@@ -17,6 +17,7 @@ func blindedDemo() (*demo, *node.Node) {
 	if err := d.alice.Connect(d.ctx, carol.NodeID(), carolAddr); err != nil {
 		panic(err)
 	}
+	waitPeer(carol, d.alice)
 	id, err := carol.OpenChannel(d.ctx, node.OpenChannelRequest{Peer: d.alice.NodeID(), Amount: 1_000_000})
 	if err != nil {
 		panic(err)

@@ -68,6 +68,9 @@ func newDemo() *demo {
 	if err := d.alice.Connect(ctx, d.bob.NodeID(), d.bobAddr); err != nil {
 		panic(err)
 	}
+	// Connect returns once alice has bob's init; bob takes alice as a
+	// peer when alice's init reaches him, which may be a moment later.
+	waitPeer(d.bob, d.alice)
 	d.stop = func() {
 		for _, n := range d.extra {
 			n.Stop()
@@ -77,6 +80,20 @@ func newDemo() *demo {
 		os.RemoveAll(d.dir)
 	}
 	return d
+}
+
+// waitPeer waits until n lists peer as connected.
+func waitPeer(n, peer *node.Node) {
+	id := [33]byte(peer.NodeID().SerializeCompressed())
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		peers, _ := n.ListPeers(context.Background())
+		for _, p := range peers {
+			if p.NodeID == id {
+				return
+			}
+		}
+	}
+	panic("peer never connected")
 }
 
 // openChannel opens alice's channel to bob and mines it to lock-in.
