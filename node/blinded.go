@@ -23,7 +23,8 @@ import (
 //
 // This node takes part in blinded routes in each role:
 //   - payee: BlindedPaths builds paths to this node for an invoice, each
-//     through a channel peer as introduction node; the final hop's
+//     through a channel peer as introduction node and padded with dummy
+//     hops (this node again, peeled by itself); the final hop's
 //     path_id is an HMAC of the payment hash under a key derived from the
 //     seed, so an HTLC over a path this node did not make for that
 //     payment is refused, and nothing needs storing;
@@ -114,11 +115,14 @@ func (bp *BlindedPaymentPath) validate() error {
 // fail fails a held part back with msg, or as a blinded route requires
 // (loop).
 func (p heldPart) fail(n *Node, msg *onion.FailureMessage) {
-	if p.relay {
+	switch {
+	case p.relay:
 		n.failMalformed(p.cs, p.id, p.onionHash, uint16(onion.CodeInvalidOnionBlinding))
-		return
+	case p.hidden:
+		n.failBack(p.cs, p.id, p.secret, &onion.FailureMessage{Code: onion.CodeInvalidOnionBlinding, OnionHash: p.onionHash})
+	default:
+		n.failBack(p.cs, p.id, p.secret, msg)
 	}
-	n.failBack(p.cs, p.id, p.secret, msg)
 }
 
 // failIncoming refuses an incoming HTLC: with msg outside a blinded route
@@ -136,33 +140,82 @@ func (n *Node) failIncoming(cs *chanState, ev *channel.HTLCLockedIn, res *onion.
 }
 
 // onBlinded handles a validated HTLC whose payload is a blinded route's
-// (loop).
+// (loop). Dummy hops, layers whose recipient data names this node as the
+// next one, are peeled here until the final layer or a real forward; a
+// failure after the first layer is the one the previous node sees (res),
+// as if the route went on past this node.
 func (n *Node) onBlinded(cs *chanState, ev *channel.HTLCLockedIn, res *onion.ProcessedPacket, p *onion.HopPayload, role blindRole) {
 	h := ev.HTLC
 	unknown := &onion.FailureMessage{Code: onion.CodeIncorrectOrUnknownPaymentDetails, HTLCAmount: h.Amount, Height: n.height}
-	var rd *onion.RecipientData
-	var err error
-	if role == blindRelay {
-		rd, err = res.DecryptRecipientData(p.EncryptedRecipientData)
-	} else {
-		var pk *btcec.PublicKey
-		if pk, err = p.CurrentPathKey.PublicKey(); err == nil {
-			rd, err = n.onion.DecryptRecipientData(pk, p.EncryptedRecipientData)
-		}
-	}
-	if err == nil {
-		err = rd.Data.CheckConstraints(h.Amount, h.CLTVExpiry)
-	}
-	if err != nil {
-		n.log.Debug("blinded HTLC refused", "channel", cs.id, "htlc", h.ID, "err", err)
+	refuse := func(why string, err error) {
+		n.log.Debug("blinded HTLC refused", "channel", cs.id, "htlc", h.ID, "why", why, "err", err)
 		n.failIncoming(cs, ev, res, role, unknown)
-		return
 	}
-	if !res.Final {
-		n.forwardBlinded(cs, ev, res, rd, role)
-		return
+	layer, payload := res, p
+	var inner [][32]byte // the shared secrets of the layers after res
+	for {
+		var rd *onion.RecipientData
+		var err error
+		if role == blindRelay || len(inner) > 0 {
+			rd, err = layer.DecryptRecipientData(payload.EncryptedRecipientData)
+		} else {
+			var pk *btcec.PublicKey
+			if pk, err = payload.CurrentPathKey.PublicKey(); err == nil {
+				rd, err = n.onion.DecryptRecipientData(pk, payload.EncryptedRecipientData)
+			}
+		}
+		if err == nil {
+			err = rd.Data.CheckConstraints(h.Amount, h.CLTVExpiry)
+		}
+		if err != nil {
+			refuse("recipient data", err)
+			return
+		}
+		if layer.Final {
+			n.receiveBlinded(cs, ev, res, payload, rd, role, inner)
+			return
+		}
+		if !n.isDummyHop(rd.Data) {
+			if len(inner) > 0 {
+				// This node's paths have dummy hops only at the end.
+				refuse("a forward after a dummy hop", nil)
+				return
+			}
+			n.forwardBlinded(cs, ev, res, rd, role)
+			return
+		}
+		if len(inner) == MaxBlindedDummyHops {
+			refuse("too many dummy hops", nil)
+			return
+		}
+		if rl := rd.Data.PaymentRelay; rl == nil || *rl != (onion.PaymentRelay{}) {
+			// Amounts and expiries pass a dummy hop unchanged: a relay
+			// with a fee or a delta is not one this node made.
+			refuse("a dummy hop with a fee or delta", nil)
+			return
+		}
+		next, err := n.onion.Process(n.ctx, &layer.Next, h.PaymentHash[:], &onion.ProcessOptions{PathKey: rd.NextPathKey, CLTVExpiry: h.CLTVExpiry})
+		if err != nil {
+			refuse("dummy layer", err)
+			return
+		}
+		np, err := onion.DecodeHopPayload(next.Payload)
+		if err == nil {
+			err = np.Validate(next.Final, true)
+		}
+		if err != nil {
+			refuse("dummy layer payload", err)
+			return
+		}
+		inner = append(inner, next.SharedSecret)
+		layer, payload = next, np
 	}
-	n.receiveBlinded(cs, ev, res, p, rd, role)
+}
+
+// isDummyHop reports whether a blinded hop's data names this node as the
+// next node: a dummy hop (BOLT 4), which this node peels itself.
+func (n *Node) isDummyHop(d *onion.EncryptedData) bool {
+	return d.ShortChannelID == nil && d.NextNodeID != nil && *d.NextNodeID == wire.Point(n.id)
 }
 
 // forwardBlinded passes an HTLC on inside a blinded route (loop).
@@ -214,10 +267,16 @@ func (n *Node) blindedPathID(hash htlc.PaymentHash) []byte {
 
 // receiveBlinded handles an HTLC for this node over one of its blinded
 // paths (loop).
-func (n *Node) receiveBlinded(cs *chanState, ev *channel.HTLCLockedIn, res *onion.ProcessedPacket, payload *onion.HopPayload, rd *onion.RecipientData, role blindRole) {
+//
+// res is the layer the previous node sent; inner holds the shared secrets
+// of the dummy layers peeled after it, the final one last.
+func (n *Node) receiveBlinded(cs *chanState, ev *channel.HTLCLockedIn, res *onion.ProcessedPacket, payload *onion.HopPayload, rd *onion.RecipientData, role blindRole, inner [][32]byte) {
 	h := ev.HTLC
-	part := heldPart{cs: cs, id: h.ID, amount: h.Amount, cltv: h.CLTVExpiry, secret: res.SharedSecret, relay: role == blindRelay}
-	if part.relay {
+	part := heldPart{
+		cs: cs, id: h.ID, amount: h.Amount, cltv: h.CLTVExpiry, secret: res.SharedSecret, inner: inner,
+		relay: role == blindRelay, hidden: role == blindIntro && len(inner) > 0,
+	}
+	if part.relay || part.hidden {
 		part.onionHash = sha256Onion(ev.Onion)
 	}
 	unknown := &onion.FailureMessage{Code: onion.CodeIncorrectOrUnknownPaymentDetails, HTLCAmount: h.Amount, Height: n.height}
@@ -233,7 +292,7 @@ func (n *Node) receiveBlinded(cs *chanState, ev *channel.HTLCLockedIn, res *onio
 	}
 	if inv.State == InvoiceSettled && inv.hasPart(cs.id, h.ID) {
 		// A replay after a restart: the decision is durable.
-		n.claimIncoming(cs, h.ID, h.CLTVExpiry, inv.preimage, attribution{secret: res.SharedSecret}, nil, nil)
+		n.claimIncoming(cs, h.ID, h.CLTVExpiry, inv.preimage, attribution{secret: res.SharedSecret, inner: inner}, nil, nil)
 		return
 	}
 	if inv.State != InvoiceOpen || n.now().After(inv.ExpiresAt) {
@@ -271,8 +330,10 @@ const blindedPathSlack = 288
 // path goes through a different ready channel, whose peer is the
 // introduction node, with the peer's fee and CLTV delta (from its
 // channel_update, else this node's own policy as a guess) and this node's
-// final delta; at most max paths (3 when max is 0), those with the most
-// inbound capacity first. The paths take HTLCs until a little after the
+// final delta; after this node's hop come Policy.BlindedDummyHops dummy
+// hops, so that the path does not show the payee next to the
+// introduction node; at most max paths (3 when max is 0), those with the
+// most inbound capacity first. The paths take HTLCs until a little after the
 // invoice expires (max_cltv_expiry). ErrNoRoute when no channel is ready.
 func (n *Node) BlindedPaths(ctx context.Context, hash htlc.PaymentHash, max int) ([]BlindedPaymentPath, error) {
 	if max <= 0 {
@@ -322,8 +383,8 @@ func (n *Node) BlindedPaths(ctx context.Context, hash htlc.PaymentHash, max int)
 	return out, err
 }
 
-// blindedPath builds a two-hop blinded path, peer then this node, over
-// cs (loop).
+// blindedPath builds a blinded path over cs: the peer, then this node,
+// then the policy's dummy hops (loop).
 func (n *Node) blindedPath(cs *chanState, hash htlc.PaymentHash, blocks uint32, inbound wire.MilliSatoshi) (*BlindedPaymentPath, error) {
 	hop, _ := n.peerHop(cs)
 	if hop.FeeBase > wire.MilliSatoshi(^uint32(0)) {
@@ -340,15 +401,25 @@ func (n *Node) blindedPath(cs *chanState, hash htlc.PaymentHash, blocks uint32, 
 	maxFinal := n.height + blocks + finalDelta + blindedPathSlack
 	relay := &onion.PaymentRelay{CLTVExpiryDelta: hop.CLTVExpiryDelta, FeeProportionalMillionths: hop.FeeProportionalMillionths, FeeBaseMsat: uint32(hop.FeeBase)}
 	scid := hop.ChannelID
+	self := wire.Point(n.id)
 	data := []*onion.EncryptedData{
 		{ShortChannelID: &scid, PaymentRelay: relay, PaymentConstraints: &onion.PaymentConstraints{MaxCLTVExpiry: maxFinal + uint32(hop.CLTVExpiryDelta), HTLCMinimumMsat: htlcMin}},
-		{PathID: n.blindedPathID(hash), PaymentConstraints: &onion.PaymentConstraints{MaxCLTVExpiry: maxFinal, HTLCMinimumMsat: htlcMin}},
 	}
+	nodes := []*btcec.PublicKey{hop.NodeID}
+	// Dummy hops: this node's own hop names this node as the next one,
+	// as many times as the policy says, with no fee and no delta; the
+	// last hop is the final one, with the path_id.
+	for range n.cfg.Policy.BlindedDummyHops {
+		data = append(data, &onion.EncryptedData{NextNodeID: &self, PaymentRelay: &onion.PaymentRelay{}, PaymentConstraints: &onion.PaymentConstraints{MaxCLTVExpiry: maxFinal, HTLCMinimumMsat: htlcMin}})
+		nodes = append(nodes, n.nodeKey.PubKey())
+	}
+	data = append(data, &onion.EncryptedData{PathID: n.blindedPathID(hash), PaymentConstraints: &onion.PaymentConstraints{MaxCLTVExpiry: maxFinal, HTLCMinimumMsat: htlcMin}})
+	nodes = append(nodes, n.nodeKey.PubKey())
 	plain, err := padEncryptedData(data)
 	if err != nil {
 		return nil, err
 	}
-	path, err := onion.BuildBlindedPath(n.rand, []*btcec.PublicKey{hop.NodeID, n.nodeKey.PubKey()}, plain)
+	path, err := onion.BuildBlindedPath(n.rand, nodes, plain)
 	if err != nil {
 		return nil, err
 	}

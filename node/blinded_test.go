@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/btcsuite/btcd/btcec/v2"
+	"github.com/btcsuite/btcd/chaincfg"
+	"github.com/lnkit/lnkit/chain/chainsim"
 	"github.com/lnkit/lnkit/onion"
 	"github.com/lnkit/lnkit/wire"
 )
@@ -44,14 +47,20 @@ func TestNodeBlindedPayment(t *testing.T) {
 	}
 	bp := paths[0]
 	carolID := c.NodeID().SerializeCompressed()
-	if !bp.Path.IntroductionNode.IsEqual(b.NodeID()) || len(bp.Path.Hops) != 2 {
+	// bob, carol, then the default dummy hop (carol again).
+	if !bp.Path.IntroductionNode.IsEqual(b.NodeID()) || len(bp.Path.Hops) != 2+DefaultBlindedDummyHops {
 		t.Fatalf("path: intro %x, %d hops", bp.Path.IntroductionNode.SerializeCompressed(), len(bp.Path.Hops))
 	}
-	if bytes.Equal(bp.Path.Hops[1].BlindedNodeID.SerializeCompressed(), carolID) {
-		t.Fatal("the payee's hop is not blinded")
-	}
-	if len(bp.Path.Hops[0].EncryptedData) != len(bp.Path.Hops[1].EncryptedData) {
-		t.Fatalf("encrypted data of %d and %d bytes: not padded to one length", len(bp.Path.Hops[0].EncryptedData), len(bp.Path.Hops[1].EncryptedData))
+	seen := map[string]bool{}
+	for i, h := range bp.Path.Hops {
+		id := h.BlindedNodeID.SerializeCompressed()
+		if bytes.Equal(id, carolID) || seen[string(id)] {
+			t.Fatalf("hop %d: the blinded id is carol's, or repeats another hop's", i)
+		}
+		seen[string(id)] = true
+		if len(h.EncryptedData) != len(bp.Path.Hops[0].EncryptedData) {
+			t.Fatalf("encrypted data of %d and %d bytes: not padded to one length", len(bp.Path.Hops[0].EncryptedData), len(h.EncryptedData))
+		}
 	}
 	if bp.FeeBase != DefaultFeeBase || bp.FeePPM != DefaultFeePPM || bp.HTLCMaximum == 0 {
 		t.Fatalf("payinfo %+v", bp)
@@ -65,7 +74,7 @@ func TestNodeBlindedPayment(t *testing.T) {
 	if !pay.Blinded || pay.Fee != wantFee || pay.Preimage.Hash() != inv.PaymentHash || pay.Destination != ([33]byte{}) {
 		t.Fatalf("payment %+v (want fee %v)", pay, wantFee)
 	}
-	if len(pay.Route) != 1 || len(pay.Route[0]) != 2 || pay.Route[0][0].Node != [33]byte(b.NodeID().SerializeCompressed()) {
+	if len(pay.Route) != 1 || len(pay.Route[0]) != 2+DefaultBlindedDummyHops || pay.Route[0][0].Node != [33]byte(b.NodeID().SerializeCompressed()) {
 		t.Fatalf("route %+v", pay.Route)
 	}
 	for _, h := range pay.Route[0] {
@@ -123,8 +132,11 @@ func TestNodeBlindedRefusals(t *testing.T) {
 		// (at carol, a relay: update_fail_malformed_htlc, which bob
 		// turns into invalid_onion_blinding).
 		"path of another payment": {hash: func() [32]byte { return other.PaymentHash }},
-		// carol's encrypted data does not decrypt.
+		// carol's first layer (which names her dummy hop) does not
+		// decrypt.
 		"payee data tampered": {path: func(bp *BlindedPaymentPath) { bp.Path.Hops[1].EncryptedData[3] ^= 1 }},
+		// carol's final layer, behind her dummy hop, does not decrypt.
+		"payee final data tampered": {path: func(bp *BlindedPaymentPath) { bp.Path.Hops[len(bp.Path.Hops)-1].EncryptedData[3] ^= 1 }},
 		// bob's encrypted data does not decrypt: bob refuses himself.
 		"introduction data tampered": {path: func(bp *BlindedPaymentPath) { bp.Path.Hops[0].EncryptedData[3] ^= 1 }},
 		// A longer delta than the path allows breaks bob's
@@ -436,4 +448,225 @@ func TestBlindedPathWithFee(t *testing.T) {
 			t.Errorf("amt %d base %d ppm %d: %d, want %d", tc.amt, tc.base, tc.ppm, got, tc.want)
 		}
 	}
+}
+
+// TestNodeBlindedDummyHops: carol pads her paths with as many dummy hops
+// as her policy says (none, and the most allowed) and is paid over each;
+// a path she did not make the way she makes them (a dummy hop with a fee,
+// a forward after a dummy hop, more dummy hops than she peels) is
+// refused with invalid_onion_blinding and she takes nothing.
+func TestNodeBlindedDummyHops(t *testing.T) {
+	for _, dummies := range []int{0, MaxBlindedDummyHops} {
+		t.Run(fmt.Sprintf("%d dummy hops", dummies), func(t *testing.T) {
+			tn := newTestNet(t)
+			a := tn.addNode("alice", 5_000_000)
+			b := tn.addNode("bob", 5_000_000)
+			c := tn.addNodeWith("carol", 0, func(p *Policy) {
+				p.BlindedDummyHops, p.NoBlindedDummyHops = dummies, dummies == 0
+			})
+			tn.connect(a, b)
+			tn.connect(b, c)
+			tn.openChannel(a, b, 1_000_000, 0)
+			bc := tn.openChannel(b, c, 1_000_000, 0)
+			const amt = 25_000_000
+			inv, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: amt, Description: "dummies"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			paths, err := c.BlindedPaths(tn.ctx, inv.PaymentHash, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(paths) != 1 || len(paths[0].Path.Hops) != 2+dummies {
+				t.Fatalf("%d paths, %d hops", len(paths), len(paths[0].Path.Hops))
+			}
+			if paths[0].FeeBase != DefaultFeeBase || paths[0].CLTVExpiryDelta != DefaultCLTVDelta+DefaultMinFinalCLTVDelta {
+				t.Fatalf("dummy hops changed the payinfo: %+v", paths[0])
+			}
+			pay, err := a.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt, Paths: paths})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pay.Fee != feeFor(DefaultFeeBase, DefaultFeePPM, amt) || len(pay.Route[0]) != 2+dummies {
+				t.Fatalf("payment %+v", pay)
+			}
+			tn.waitFor("carol paid", func() bool { return c.channel(t, bc).Local == amt })
+		})
+	}
+
+	t.Run("refused", func(t *testing.T) {
+		tn, a, b, c, _, bc := blindedNet(t)
+		const amt = 15_000_000
+		inv, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: amt, Description: "not carol's kind"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		limit, pathID := handMadePathParts(t, tn, c, inv.PaymentHash)
+		scid := b.channel(t, bc).ShortChannelID
+		self := wire.Point(c.NodeID().SerializeCompressed())
+		bob := wire.Point(b.NodeID().SerializeCompressed())
+		relay := &onion.PaymentRelay{CLTVExpiryDelta: DefaultCLTVDelta, FeeProportionalMillionths: DefaultFeePPM, FeeBaseMsat: uint32(DefaultFeeBase)}
+		intro := &onion.EncryptedData{ShortChannelID: &scid, PaymentRelay: relay, PaymentConstraints: limit}
+		dummy := &onion.EncryptedData{NextNodeID: &self, PaymentRelay: &onion.PaymentRelay{}, PaymentConstraints: limit}
+		final := &onion.EncryptedData{PathID: pathID, PaymentConstraints: limit}
+		build := func(data ...*onion.EncryptedData) BlindedPaymentPath {
+			nodes := []*btcec.PublicKey{b.NodeID()}
+			for range data[1:] {
+				nodes = append(nodes, c.NodeID())
+			}
+			plain, err := padEncryptedData(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path, err := onion.BuildBlindedPath(nil, nodes, plain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return BlindedPaymentPath{Path: path, FeeBase: 2 * DefaultFeeBase, FeePPM: 2 * DefaultFeePPM,
+				CLTVExpiryDelta: 2*DefaultCLTVDelta + DefaultMinFinalCLTVDelta, HTLCMinimum: 1}
+		}
+		feeDummy := &onion.EncryptedData{NextNodeID: &self, PaymentRelay: &onion.PaymentRelay{FeeBaseMsat: 1}, PaymentConstraints: limit}
+		backToBob := &onion.EncryptedData{NextNodeID: &bob, PaymentRelay: relay, PaymentConstraints: limit}
+		tooMany := []*onion.EncryptedData{intro}
+		for range MaxBlindedDummyHops + 1 {
+			tooMany = append(tooMany, dummy)
+		}
+		cases := map[string]BlindedPaymentPath{
+			"a dummy hop with a fee":      build(intro, feeDummy, final),
+			"a forward after a dummy":     build(intro, dummy, backToBob, final),
+			"more dummy hops than peeled": build(append(tooMany, final)...),
+		}
+		for name, bp := range cases {
+			pay, err := a.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt, Paths: []BlindedPaymentPath{bp}})
+			if !errors.Is(err, ErrPaymentFailed) || !strings.HasPrefix(pay.Failure, onion.CodeInvalidOnionBlinding.String()+";") {
+				t.Fatalf("%s: %+v, %v", name, pay, err)
+			}
+		}
+		if got := c.channel(t, bc).Local; got != 0 {
+			t.Fatalf("carol has %v after refusals", got)
+		}
+		// The same hand-built shape with her rules kept is paid: the
+		// refusals were for the rules, not for building by hand.
+		good := build(intro, dummy, dummy, final)
+		if _, err := a.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt, Paths: []BlindedPaymentPath{good}}); err != nil {
+			t.Fatalf("good path: %v", err)
+		}
+		tn.waitFor("carol paid", func() bool { return c.channel(t, bc).Local >= amt })
+	})
+}
+
+// TestNodeBlindedOwnIntroDummyHops: carol is the introduction node of her
+// own path, padded with dummy hops (a public node receiving privately).
+// To alice the route seems to go on past carol, so carol's refusals come
+// back as invalid_onion_blinding in update_fail_htlc, not as the final
+// node's errors; the right payment then succeeds.
+func TestNodeBlindedOwnIntroDummyHops(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	c := tn.addNode("carol", 0)
+	tn.connect(a, c)
+	ac := tn.openChannel(a, c, 1_000_000, 0)
+	const amt = 12_000_000
+	inv, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: amt, Description: "own intro"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit, pathID := handMadePathParts(t, tn, c, inv.PaymentHash)
+	self := wire.Point(c.NodeID().SerializeCompressed())
+	path := func() BlindedPaymentPath {
+		plain, err := padEncryptedData([]*onion.EncryptedData{
+			{NextNodeID: &self, PaymentRelay: &onion.PaymentRelay{}, PaymentConstraints: limit},
+			{NextNodeID: &self, PaymentRelay: &onion.PaymentRelay{}, PaymentConstraints: limit},
+			{PathID: pathID, PaymentConstraints: limit},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := onion.BuildBlindedPath(nil, []*btcec.PublicKey{c.NodeID(), c.NodeID(), c.NodeID()}, plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return BlindedPaymentPath{Path: p, CLTVExpiryDelta: DefaultMinFinalCLTVDelta, HTLCMinimum: 1}
+	}
+	// Too little for the invoice: the final layer refuses, and carol,
+	// the introduction node to alice, says invalid_onion_blinding.
+	pay, err := a.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt / 2, Paths: []BlindedPaymentPath{path()}})
+	if !errors.Is(err, ErrPaymentFailed) || !strings.HasPrefix(pay.Failure, onion.CodeInvalidOnionBlinding.String()+";") {
+		t.Fatalf("underpaid: %+v, %v", pay, err)
+	}
+	if got := c.channel(t, ac).Local; got != 0 {
+		t.Fatalf("carol has %v", got)
+	}
+	pay, err = a.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt, Paths: []BlindedPaymentPath{path()}})
+	if err != nil {
+		t.Fatalf("pay: %v", err)
+	}
+	if pay.Fee != 0 || len(pay.Route[0]) != 3 {
+		t.Fatalf("payment %+v", pay)
+	}
+	tn.waitFor("carol paid", func() bool { return c.channel(t, ac).Local == amt })
+}
+
+// TestBlindedDummyFulfillAttribution: a fulfill over dummy hops carries
+// attribution data that verifies at the payer for every layer this node
+// peeled, as if each were a node of the route.
+func TestBlindedDummyFulfillAttribution(t *testing.T) {
+	secrets := onion.SharedSecrets{{1}, {2}, {3}, {4}}
+	now := time.Unix(1_000_000, 0)
+	at := attribution{secret: secrets[1], inner: [][32]byte{secrets[2], secrets[3]}, arrived: now.Add(-300 * time.Millisecond)}
+	// secrets[0] is an upstream forwarder's.
+	ad := onion.AddFulfillAttribution(secrets[0], time.Second, at.fulfill(now))
+	got := secrets.VerifyFulfillAttribution(ad)
+	if got.FirstInvalid != -1 || len(got.HoldTimes) != 4 {
+		t.Fatalf("attribution %+v", got)
+	}
+	for i, h := range got.HoldTimes[1:] {
+		if h != 300*time.Millisecond {
+			t.Fatalf("layer %d reported %v", i+1, h)
+		}
+	}
+	// Without the inner layers the payer's check fails at the first
+	// of them: the test would catch a node that forgot them.
+	at.inner = nil
+	ad = onion.AddFulfillAttribution(secrets[0], time.Second, at.fulfill(now))
+	if got := secrets.VerifyFulfillAttribution(ad); got.FirstInvalid == -1 {
+		t.Fatalf("attribution without the dummy layers verified: %+v", got)
+	}
+}
+
+// TestBlindedDummyHopsPolicy: the dummy hop count is bounded when the node
+// is made.
+func TestBlindedDummyHopsPolicy(t *testing.T) {
+	chain := chainsim.New()
+	for _, d := range []int{-1, MaxBlindedDummyHops + 1} {
+		_, err := New(Config{
+			Seed: make([]byte, 32), Network: &chaincfg.RegressionNetParams, DataDir: t.TempDir(),
+			Broadcaster: chain, FeeEstimator: chain, Wallet: chain.NewWallet(),
+			Policy: Policy{BlindedDummyHops: d},
+		})
+		if !errors.Is(err, ErrInvalidRequest) {
+			t.Fatalf("BlindedDummyHops %d: %v", d, err)
+		}
+	}
+	if p := (Policy{}).withDefaults(); p.BlindedDummyHops != DefaultBlindedDummyHops {
+		t.Fatalf("default %d", p.BlindedDummyHops)
+	}
+	if p := (Policy{BlindedDummyHops: 3, NoBlindedDummyHops: true}).withDefaults(); p.BlindedDummyHops != 0 {
+		t.Fatalf("NoBlindedDummyHops left %d", p.BlindedDummyHops)
+	}
+}
+
+// handMadePathParts is what a test building a blinded path to c by hand
+// needs: constraints 1000 blocks ahead and c's path_id for the payment.
+func handMadePathParts(t *testing.T, tn *testNet, c *testNode, hash [32]byte) (*onion.PaymentConstraints, []byte) {
+	t.Helper()
+	info, err := c.Info(tn.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pathID []byte
+	if err := c.do(tn.ctx, func() error { pathID = c.blindedPathID(hash); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return &onion.PaymentConstraints{MaxCLTVExpiry: info.Height + 1000, HTLCMinimumMsat: 1}, pathID
 }

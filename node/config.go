@@ -150,6 +150,17 @@ type Policy struct {
 	// no limit for, in percent of the amount (default 1, and never below
 	// 1000 msat).
 	MaxFeePercent float64
+
+	// BlindedDummyHops is how many dummy hops BlindedPaths appends to
+	// each path after this node's own hop (BOLT 4 "Route Blinding":
+	// MAY), so that a payer cannot tell from a path's length that the
+	// payee is the introduction node's peer (default 1, at most
+	// MaxBlindedDummyHops). A dummy hop is this node again: it peels the
+	// layer itself, and the hop charges no fee and no CLTV delta. Set
+	// NoBlindedDummyHops for none.
+	BlindedDummyHops int
+	// NoBlindedDummyHops builds blinded paths without dummy hops.
+	NoBlindedDummyHops bool
 }
 
 // Defaults of Policy.
@@ -166,6 +177,11 @@ const (
 	DefaultMPPTimeout        = 60 * time.Second
 	DefaultPaymentTimeout    = 60 * time.Second
 	DefaultMaxFeePercent     = 1.0
+	DefaultBlindedDummyHops  = 1
+	// MaxBlindedDummyHops bounds Policy.BlindedDummyHops, and the dummy
+	// layers this node peels from one HTLC: each takes a payer's onion
+	// space, and a peel costs an ECDH.
+	MaxBlindedDummyHops = 4
 )
 
 func (p Policy) withDefaults() Policy {
@@ -223,6 +239,11 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.MaxFeePercent == 0 {
 		p.MaxFeePercent = DefaultMaxFeePercent
+	}
+	if p.NoBlindedDummyHops {
+		p.BlindedDummyHops = 0
+	} else if p.BlindedDummyHops == 0 {
+		p.BlindedDummyHops = DefaultBlindedDummyHops
 	}
 	return p
 }

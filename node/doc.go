@@ -38,7 +38,8 @@
 //
 // CreateInvoice makes an invoice (with route hints for private
 // channels); BlindedPaths makes blinded paths to this node for one
-// (BOLT 4 route blinding). Incoming payments are checked against the
+// (BOLT 4 route blinding), padded with dummy hops (Policy.BlindedDummyHops)
+// so that a path's length does not place the node. Incoming payments are checked against the
 // invoice (payment secret or path_id, amount, expiry, CLTV), collected
 // until their total arrives and settled together, or failed at the MPP
 // timeout. HTLCs for other nodes are forwarded by the node's fee and CLTV

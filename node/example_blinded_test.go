@@ -46,8 +46,9 @@ func waitReady(d *demo, nodes []*node.Node, id wire.ChannelID) {
 }
 
 // Receive without revealing the node: bob makes blinded paths for an
-// invoice, each through a channel peer (here alice, his only one), and
-// hands them to the payer instead of his node id.
+// invoice, each through a channel peer (here alice, his only one) and
+// padded with a dummy hop (Policy.BlindedDummyHops), and hands them to
+// the payer instead of his node id.
 func ExampleNode_BlindedPaths() {
 	d, _ := blindedDemo()
 	defer d.stop()
@@ -60,7 +61,7 @@ func ExampleNode_BlindedPaths() {
 	fmt.Println(len(paths), p.Path.IntroductionNode.IsEqual(d.alice.NodeID()), len(p.Path.Hops))
 	fmt.Println(p.Path.Hops[1].BlindedNodeID.IsEqual(d.bob.NodeID()), p.FeeBase, p.CLTVExpiryDelta)
 	// Output:
-	// 1 true 2
+	// 1 true 3
 	// false 1000 msat 160
 }
 

@@ -339,11 +339,18 @@ type heldPart struct {
 	amount wire.MilliSatoshi
 	cltv   uint32
 	secret [32]byte // the onion shared secret, for the failure
+	// inner holds the shared secrets of the dummy layers this node
+	// peeled after the first (blinded paths), for the fulfill's
+	// attribution data.
+	inner [][32]byte
 	// relay is set for a part that came over a blinded route with the
 	// path key in update_add_htlc: it is failed as malformed with
-	// invalid_onion_blinding over onionHash.
-	relay     bool
-	onionHash [32]byte
+	// invalid_onion_blinding over onionHash. hidden is set for a part
+	// for which this node was the introduction node of its own path
+	// with dummy hops: the payer believes the route goes on, and the
+	// part fails with invalid_onion_blinding in update_fail_htlc.
+	relay, hidden bool
+	onionHash     [32]byte
 }
 
 func (iv *invoices) tick() {

@@ -118,6 +118,9 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	cfg.Policy = cfg.Policy.withDefaults()
+	if d := cfg.Policy.BlindedDummyHops; d < 0 || d > MaxBlindedDummyHops {
+		return nil, fmt.Errorf("%w: BlindedDummyHops %d is not in [0, %d]", ErrInvalidRequest, d, MaxBlindedDummyHops)
+	}
 	n := &Node{
 		cfg:         cfg,
 		log:         cfg.Logger,

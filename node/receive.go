@@ -152,6 +152,10 @@ type attribution struct {
 	secret     [32]byte
 	downstream *wire.AttributionData
 	arrived    time.Time
+	// inner are the shared secrets of the dummy layers of a blinded path
+	// this node peeled after secret's: each adds its own attribution, the
+	// last first, as the nodes of a route would.
+	inner [][32]byte
 }
 
 // hold is how long the HTLC was held, zero when unknown.
@@ -169,7 +173,11 @@ func (a attribution) fulfill(now time.Time) *wire.AttributionData {
 		c := *a.downstream
 		ad = &c
 	}
-	return onion.AddFulfillAttribution(a.secret, a.hold(now), ad)
+	hold := a.hold(now)
+	for i := len(a.inner) - 1; i >= 0; i-- {
+		ad = onion.AddFulfillAttribution(a.inner[i], hold, ad)
+	}
+	return onion.AddFulfillAttribution(a.secret, hold, ad)
 }
 
 // checkOwed goes on chain for an owed incoming HTLC (see claimIncoming)
@@ -404,7 +412,7 @@ func (n *Node) addPart(set *partSet, p heldPart) {
 	n.invs.save(inv)
 	for _, part := range set.parts {
 		part := part
-		n.claimIncoming(part.cs, part.id, part.cltv, *pre, attribution{secret: part.secret}, nil, nil)
+		n.claimIncoming(part.cs, part.id, part.cltv, *pre, attribution{secret: part.secret, inner: part.inner}, nil, nil)
 	}
 	delete(n.invs.sets, set.hash)
 	ev := &PaymentReceived{PaymentHash: set.hash, Amount: set.sum, Keysend: set.keysend != nil, CustomRecords: set.custom}
