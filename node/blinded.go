@@ -40,7 +40,8 @@ import (
 // (BOLT 4 "Returning Errors"): a relay (path key in update_add_htlc)
 // fails as update_fail_malformed_htlc with invalid_onion_blinding; the
 // introduction node returns invalid_onion_blinding in update_fail_htlc,
-// for its own refusals and in place of any failure from downstream. A
+// for its own refusals and in place of any failure from downstream, which
+// it holds for a random while first (Policy.BlindedFailureDelay). A
 // payee that is itself the introduction node (a one-hop path) returns the
 // ordinary final-node failures.
 

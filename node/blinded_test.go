@@ -670,3 +670,95 @@ func handMadePathParts(t *testing.T, tn *testNet, c *testNode, hash [32]byte) (*
 	}
 	return &onion.PaymentConstraints{MaxCLTVExpiry: info.Height + 1000, HTLCMinimumMsat: 1}, pathID
 }
+
+// TestNodeBlindedIntroFailureDelay: bob, the introduction node, holds a
+// failure that came from inside the blinded route (carol refused) for a
+// random time of at least half his BlindedFailureDelay before alice gets
+// invalid_onion_blinding; the HTLC is still failed, and the next payment
+// over the same channels goes through.
+func TestNodeBlindedIntroFailureDelay(t *testing.T) {
+	const delay = 3 * time.Second
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	b := tn.addNodeWith("bob", 5_000_000, func(p *Policy) { p.BlindedFailureDelay = delay })
+	c := tn.addNode("carol", 0)
+	tn.connect(a, b)
+	tn.connect(b, c)
+	tn.openChannel(a, b, 1_000_000, 0)
+	bc := tn.openChannel(b, c, 1_000_000, 0)
+	const amt = 10_000_000
+	inv, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: amt, Description: "slow failure"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: amt, Description: "another"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := c.BlindedPaths(tn.ctx, inv.PaymentHash, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The path is inv's: paying other's hash over it, carol refuses.
+	start := time.Now()
+	pay, err := a.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: other.PaymentHash, Amount: amt, Paths: paths})
+	took := time.Since(start)
+	if !errors.Is(err, ErrPaymentFailed) || !strings.HasPrefix(pay.Failure, onion.CodeInvalidOnionBlinding.String()+";") {
+		t.Fatalf("wrong path: %+v, %v", pay, err)
+	}
+	if took < delay/2 {
+		t.Fatalf("the failure came back in %v, before the least delay %v", took, delay/2)
+	}
+	if _, err := a.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt, Paths: paths}); err != nil {
+		t.Fatalf("pay: %v", err)
+	}
+	tn.waitFor("carol paid", func() bool { return c.channel(t, bc).Local == amt })
+	tn.waitFor("nothing in flight at bob", func() bool {
+		chs, _ := b.ListChannels(tn.ctx)
+		for _, ch := range chs {
+			if ch.InFlightIn != 0 || ch.InFlightOut != 0 {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// TestForwardsDelay: the delay of a blinded failure lies in [d/2, d), and
+// tick sends only what is due, each once.
+func TestForwardsDelay(t *testing.T) {
+	now := time.Unix(1_000_000, 0)
+	n := &Node{now: func() time.Time { return now }}
+	f := newForwards(n)
+	sent := 0
+	f.delay(0, func() { sent++ })
+	if sent != 1 || len(f.delayed) != 0 {
+		t.Fatalf("no delay: sent %d, %d waiting", sent, len(f.delayed))
+	}
+	const d = time.Second
+	for range 200 {
+		f.delay(d, func() { sent++ })
+	}
+	for _, w := range f.delayed {
+		if wait := w.due.Sub(now); wait < d/2 || wait >= d {
+			t.Fatalf("waits %v", wait)
+		}
+	}
+	now = now.Add(d / 2).Add(-time.Nanosecond)
+	f.tick()
+	if sent != 1 {
+		t.Fatalf("sent %d before any was due", sent-1)
+	}
+	now = now.Add(d/4 + time.Nanosecond)
+	f.tick()
+	early := sent - 1
+	if early == 0 || early == 200 {
+		t.Fatalf("%d of 200 due at 3/4 of the delay", early)
+	}
+	now = now.Add(d)
+	f.tick()
+	f.tick()
+	if sent != 201 || len(f.delayed) != 0 {
+		t.Fatalf("sent %d, %d waiting", sent-1, len(f.delayed))
+	}
+}

@@ -161,23 +161,33 @@ type Policy struct {
 	BlindedDummyHops int
 	// NoBlindedDummyHops builds blinded paths without dummy hops.
 	NoBlindedDummyHops bool
+	// BlindedFailureDelay is how long, at most, this node as an
+	// introduction node holds a failure that came back from inside a
+	// blinded route before it returns invalid_onion_blinding: a random
+	// time between half of it and all of it, so that a prober cannot time
+	// its distance to the payee (BOLT 4 "Route Blinding", rationale).
+	// Default 1 s; set NoBlindedFailureDelay for none.
+	BlindedFailureDelay time.Duration
+	// NoBlindedFailureDelay returns such failures at once.
+	NoBlindedFailureDelay bool
 }
 
 // Defaults of Policy.
 const (
-	DefaultMinDepth          = 3
-	DefaultToSelfDelay       = 144
-	DefaultMaxToSelfDelay    = 2016
-	DefaultDustLimit         = 546
-	DefaultFeeBase           = 1000
-	DefaultFeePPM            = 1
-	DefaultCLTVDelta         = 80
-	DefaultMinFinalCLTVDelta = 80
-	DefaultInvoiceExpiry     = time.Hour
-	DefaultMPPTimeout        = 60 * time.Second
-	DefaultPaymentTimeout    = 60 * time.Second
-	DefaultMaxFeePercent     = 1.0
-	DefaultBlindedDummyHops  = 1
+	DefaultMinDepth            = 3
+	DefaultToSelfDelay         = 144
+	DefaultMaxToSelfDelay      = 2016
+	DefaultDustLimit           = 546
+	DefaultFeeBase             = 1000
+	DefaultFeePPM              = 1
+	DefaultCLTVDelta           = 80
+	DefaultMinFinalCLTVDelta   = 80
+	DefaultInvoiceExpiry       = time.Hour
+	DefaultMPPTimeout          = 60 * time.Second
+	DefaultPaymentTimeout      = 60 * time.Second
+	DefaultMaxFeePercent       = 1.0
+	DefaultBlindedDummyHops    = 1
+	DefaultBlindedFailureDelay = time.Second
 	// MaxBlindedDummyHops bounds Policy.BlindedDummyHops, and the dummy
 	// layers this node peels from one HTLC: each takes a payer's onion
 	// space, and a peel costs an ECDH.
@@ -239,6 +249,11 @@ func (p Policy) withDefaults() Policy {
 	}
 	if p.MaxFeePercent == 0 {
 		p.MaxFeePercent = DefaultMaxFeePercent
+	}
+	if p.NoBlindedFailureDelay {
+		p.BlindedFailureDelay = 0
+	} else if p.BlindedFailureDelay == 0 {
+		p.BlindedFailureDelay = DefaultBlindedFailureDelay
 	}
 	if p.NoBlindedDummyHops {
 		p.BlindedDummyHops = 0

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	mrand "math/rand/v2"
 	"strings"
 	"time"
 
@@ -53,6 +54,50 @@ type forwards struct {
 	// held marks incoming HTLCs being collected as parts of a payment to
 	// this node (not persisted: they are rebuilt from PendingIncoming).
 	held map[fwdKey]bool
+	// delayed are failures from inside blinded routes held back before
+	// they go upstream (Policy.BlindedFailureDelay), run by tick. Not
+	// persisted: the outgoing resolution is acknowledged only once the
+	// failure is sent, so a restart replays it.
+	delayed []delayedFail
+}
+
+// delayedFail is a failure to send upstream once due.
+type delayedFail struct {
+	due  time.Time
+	send func()
+}
+
+// delay runs send after a random time in [d/2, d) (at once when d is 0),
+// at the next tick after it is due (loop).
+func (f *forwards) delay(d time.Duration, send func()) {
+	if d <= 0 {
+		send()
+		return
+	}
+	wait := d/2 + time.Duration(mrand.Int64N(int64(d-d/2)))
+	f.delayed = append(f.delayed, delayedFail{due: f.n.now().Add(wait), send: send})
+}
+
+// tick sends the delayed failures that are due (loop).
+func (f *forwards) tick() {
+	if len(f.delayed) == 0 {
+		return
+	}
+	now := f.n.now()
+	keep := f.delayed[:0]
+	var due []func()
+	for _, d := range f.delayed {
+		if now.Before(d.due) {
+			keep = append(keep, d)
+		} else {
+			due = append(due, d.send)
+		}
+	}
+	clear(f.delayed[len(keep):])
+	f.delayed = keep
+	for _, send := range due {
+		send()
+	}
 }
 
 func newForwards(n *Node) *forwards {
@@ -294,17 +339,27 @@ func (n *Node) onOutgoingFailed(cs *chanState, ev *channel.HTLCFailed) {
 			n.log.Error("building a failure", "err", err)
 			return
 		}
-		n.whenConnected(in, func() error {
-			if _, still := n.fwd.byOut[l.out]; !still {
+		send := func() {
+			n.whenConnected(in, func() error {
+				if _, still := n.fwd.byOut[l.out]; !still {
+					return nil
+				}
+				if err := n.failRaw(in, l.in.id, reason, ad); err != nil {
+					return err
+				}
+				n.fwd.drop(l)
+				n.execute(cs, cs.m.AckResolution(id))
 				return nil
-			}
-			if err := n.failRaw(in, l.in.id, reason, ad); err != nil {
-				return err
-			}
-			n.fwd.drop(l)
-			n.execute(cs, cs.m.AckResolution(id))
-			return nil
-		})
+			})
+		}
+		if l.role == blindIntro {
+			// A failure from inside a blinded route waits a random
+			// while, so that its timing does not tell how far the
+			// payee is.
+			n.fwd.delay(n.cfg.Policy.BlindedFailureDelay, send)
+			return
+		}
+		send()
 		return
 	}
 	n.pays.failed(cs, ev)

@@ -394,6 +394,7 @@ func (n *Node) resume() {
 func (n *Node) tick() {
 	n.pays.tick()
 	n.invs.tick()
+	n.fwd.tick()
 	n.gossipTick()
 	n.fundingTick()
 }
