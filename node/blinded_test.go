@@ -674,8 +674,8 @@ func handMadePathParts(t *testing.T, tn *testNet, c *testNode, hash [32]byte) (*
 // TestNodeBlindedIntroFailureDelay: bob, the introduction node, holds a
 // failure that came from inside the blinded route (carol refused) for a
 // random time of at least half his BlindedFailureDelay before alice gets
-// invalid_onion_blinding; the HTLC is still failed, and the next payment
-// over the same channels goes through.
+// invalid_onion_blinding; a restart while he holds one still fails it
+// back; and the next payment over the same channels goes through.
 func TestNodeBlindedIntroFailureDelay(t *testing.T) {
 	const delay = 3 * time.Second
 	tn := newTestNet(t)
@@ -684,7 +684,7 @@ func TestNodeBlindedIntroFailureDelay(t *testing.T) {
 	c := tn.addNode("carol", 0)
 	tn.connect(a, b)
 	tn.connect(b, c)
-	tn.openChannel(a, b, 1_000_000, 0)
+	ab := tn.openChannel(a, b, 1_000_000, 0)
 	bc := tn.openChannel(b, c, 1_000_000, 0)
 	const amt = 10_000_000
 	inv, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: amt, Description: "slow failure"})
@@ -709,6 +709,39 @@ func TestNodeBlindedIntroFailureDelay(t *testing.T) {
 	if took < delay/2 {
 		t.Fatalf("the failure came back in %v, before the least delay %v", took, delay/2)
 	}
+
+	// bob restarts while he holds the failure: the outgoing HTLC's
+	// resolution was not acknowledged, so he fails the incoming one
+	// after the restart.
+	pid := PaymentID{0xde, 0x1a}
+	payer := a.Node
+	go payer.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: other.PaymentHash, Amount: amt, Paths: paths, ID: &pid})
+	inFlight := func(n *testNode, id wire.ChannelID) (in, out wire.MilliSatoshi) {
+		chs, _ := n.ListChannels(tn.ctx)
+		for _, ch := range chs {
+			if ch.ChannelID == id {
+				return ch.InFlightIn, ch.InFlightOut
+			}
+		}
+		return 0, 0
+	}
+	tn.waitFor("carol refused, bob holds the failure", func() bool {
+		_, out := inFlight(b, bc)
+		in, _ := inFlight(b, ab)
+		return out == 0 && in > 0
+	})
+	tn.restart(b)
+	tn.connect(b, a)
+	tn.connect(b, c)
+	tn.waitFor("the held failure reached alice", func() bool {
+		ps, _ := a.ListPayments(tn.ctx)
+		for _, p := range ps {
+			if p.ID == pid {
+				return p.Status == PaymentStatusFailed && strings.HasPrefix(p.Failure, onion.CodeInvalidOnionBlinding.String()+";")
+			}
+		}
+		return false
+	})
 	if _, err := a.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt, Paths: paths}); err != nil {
 		t.Fatalf("pay: %v", err)
 	}
