@@ -16,6 +16,7 @@ import (
 	"github.com/lnkit/lnkit/channel"
 	"github.com/lnkit/lnkit/htlc"
 	"github.com/lnkit/lnkit/onion"
+	"github.com/lnkit/lnkit/routing"
 	"github.com/lnkit/lnkit/wire"
 )
 
@@ -328,14 +329,18 @@ const blindedPathSlack = 288
 // BlindedPaths builds blinded payment paths to this node for the open
 // invoice with the given hash, for a payer that should not learn this
 // node's id or channels (hand them over as a BOLT 12 invoice does). Each
-// path goes through a different ready channel, whose peer is the
-// introduction node, with the peer's fee and CLTV delta (from its
-// channel_update, else this node's own policy as a guess) and this node's
-// final delta; after this node's hop come Policy.BlindedDummyHops dummy
-// hops, so that the path does not show the payee next to the
-// introduction node; at most max paths (3 when max is 0), those with the
-// most inbound capacity first. The paths take HTLCs until a little after the
-// invoice expires (max_cltv_expiry). ErrNoRoute when no channel is ready.
+// path goes through a different ready channel. Its peer is the
+// introduction node, or with Policy.BlindedRealHops 2 a node with a public
+// channel to the peer (from the graph, announcing option_route_blinding,
+// the one with the largest channel; the peer when there is none). The
+// relay fees and CLTV deltas are the forwarding nodes' own (from their
+// channel_update; for a peer without one, this node's policy as a guess),
+// summed into the path's payinfo with this node's final delta. After
+// this node's hop come Policy.BlindedDummyHops dummy hops, so that the
+// path does not show where the payee is; at most max paths (3 when max is
+// 0), those with the most inbound capacity first. The paths take HTLCs
+// until a little after the invoice expires (max_cltv_expiry). ErrNoRoute
+// when no channel is ready.
 func (n *Node) BlindedPaths(ctx context.Context, hash htlc.PaymentHash, max int) ([]BlindedPaymentPath, error) {
 	if max <= 0 {
 		max = 3
@@ -370,9 +375,22 @@ func (n *Node) BlindedPaths(ctx context.Context, hash htlc.PaymentHash, max int)
 		}
 		blocks := uint32(inv.ExpiresAt.Sub(n.now())/(10*time.Minute)) + 1
 		for _, c := range cands {
-			bp, err := n.blindedPath(c.cs, hash, blocks, c.inbound)
+			last, err := n.peerRelay(c.cs, c.inbound)
 			if err != nil {
 				return err
+			}
+			var bp *BlindedPaymentPath
+			if n.cfg.Policy.BlindedRealHops == 2 {
+				if before, ok := n.relayTowards(c.cs.peer); ok {
+					// A path whose fees or deltas do not add up
+					// falls back to the peer alone.
+					bp, _ = n.blindedPath([]blindedRelay{before, last}, hash, blocks)
+				}
+			}
+			if bp == nil {
+				if bp, err = n.blindedPath([]blindedRelay{last}, hash, blocks); err != nil {
+					return err
+				}
 			}
 			out = append(out, *bp)
 		}
@@ -384,29 +402,152 @@ func (n *Node) BlindedPaths(ctx context.Context, hash htlc.PaymentHash, max int)
 	return out, err
 }
 
-// blindedPath builds a blinded path over cs: the peer, then this node,
-// then the policy's dummy hops (loop).
-func (n *Node) blindedPath(cs *chanState, hash htlc.PaymentHash, blocks uint32, inbound wire.MilliSatoshi) (*BlindedPaymentPath, error) {
+// blindedRelay is a forwarding hop of a blinded path this node builds:
+// the node, the channel it forwards over (towards this node) and that
+// direction's policy.
+type blindedRelay struct {
+	node             *btcec.PublicKey
+	scid             wire.ShortChannelID
+	relay            onion.PaymentRelay
+	htlcMin, htlcMax wire.MilliSatoshi // htlcMax 0: no bound
+}
+
+// peerRelay is the hop of cs's peer forwarding to this node, which can
+// carry at most inbound (loop).
+func (n *Node) peerRelay(cs *chanState, inbound wire.MilliSatoshi) (blindedRelay, error) {
 	hop, _ := n.peerHop(cs)
 	if hop.FeeBase > wire.MilliSatoshi(^uint32(0)) {
-		return nil, fmt.Errorf("node: peer fee base %v does not fit payment_relay", hop.FeeBase)
+		return blindedRelay{}, fmt.Errorf("node: peer fee base %v does not fit payment_relay", hop.FeeBase)
 	}
-	htlcMin, htlcMax := wire.MilliSatoshi(1), inbound
+	r := blindedRelay{
+		node: hop.NodeID, scid: hop.ChannelID, htlcMin: 1, htlcMax: inbound,
+		relay: onion.PaymentRelay{CLTVExpiryDelta: hop.CLTVExpiryDelta, FeeProportionalMillionths: hop.FeeProportionalMillionths, FeeBaseMsat: uint32(hop.FeeBase)},
+	}
 	if u := cs.peerUpdate; u != nil {
-		htlcMin = max(htlcMin, u.HTLCMinimum)
-		if u.HTLCMaximum > 0 && u.HTLCMaximum < htlcMax {
-			htlcMax = u.HTLCMaximum
+		r.htlcMin = max(r.htlcMin, u.HTLCMinimum)
+		if u.HTLCMaximum > 0 && u.HTLCMaximum < r.htlcMax {
+			r.htlcMax = u.HTLCMaximum
 		}
 	}
+	return r, nil
+}
+
+// relayTowards finds, in the graph, the hop before peer for a blinded
+// path with two real hops: a node other than this one with a public,
+// enabled channel to peer whose update towards peer is known and whose
+// node_announcement offers option_route_blinding; the largest such
+// channel, ties by short_channel_id (loop).
+func (n *Node) relayTowards(peer [33]byte) (blindedRelay, bool) {
+	self, target := wire.Point(n.id), wire.Point(peer)
+	var best *routing.ChannelInfo
+	var bestPolicy *routing.Policy
+	var bestNode wire.Point
+	n.graph.ForEachChannel(func(ci routing.ChannelInfo) bool {
+		var from wire.Point
+		var pol *routing.Policy
+		switch target {
+		case ci.Node2:
+			from, pol = ci.Node1, ci.Policy1
+		case ci.Node1:
+			from, pol = ci.Node2, ci.Policy2
+		default:
+			return true
+		}
+		if from == self || pol == nil || pol.Disabled || n.graph.IsClosed(ci.ShortChannelID) {
+			return true
+		}
+		ann := n.graph.NodeAnnouncement(from)
+		if ann == nil || !ann.Features.HasFeature(wire.FeatureRouteBlinding) {
+			return true
+		}
+		if best == nil || ci.Capacity > best.Capacity || ci.Capacity == best.Capacity && ci.ShortChannelID.ToUint64() < best.ShortChannelID.ToUint64() {
+			c := ci
+			best, bestPolicy, bestNode = &c, pol, from
+		}
+		return true
+	})
+	if best == nil || bestPolicy.FeeBase > wire.MilliSatoshi(^uint32(0)) {
+		return blindedRelay{}, false
+	}
+	key, err := btcec.ParsePubKey(bestNode[:])
+	if err != nil {
+		return blindedRelay{}, false
+	}
+	return blindedRelay{
+		node: key, scid: best.ShortChannelID, htlcMin: max(1, bestPolicy.HTLCMinimum), htlcMax: bestPolicy.HTLCMaximum,
+		relay: onion.PaymentRelay{CLTVExpiryDelta: bestPolicy.CLTVExpiryDelta, FeeProportionalMillionths: bestPolicy.FeeProportionalMillionths, FeeBaseMsat: uint32(bestPolicy.FeeBase)},
+	}, true
+}
+
+// aggregateRelays is the payinfo fee of a run of blinded relays, first
+// hop first (BOLT 4 "Route Blinding": the recipient sums the hops from
+// the last one back, rounding up): base and proportional fee such that
+// amount + base + amount*ppm/10^6 (rounded up) leaves the payee at least
+// amount after every hop's payment_relay. false when the sum passes 32
+// bits of ppm or 64 bits of base.
+func aggregateRelays(hops []blindedRelay) (base wire.MilliSatoshi, ppm uint32, ok bool) {
+	const million = 1_000_000
+	var b, p uint64
+	for i := len(hops) - 1; i >= 0; i-- {
+		hb, hp := uint64(hops[i].relay.FeeBaseMsat), uint64(hops[i].relay.FeeProportionalMillionths)
+		// b' = ceil(hb + b*(10^6+hp)/10^6); p' = ceil(p + hp + p*hp/10^6).
+		bf, ok1 := ceilMillionths(b, hp)
+		pf, ok2 := ceilMillionths(p, hp)
+		b, p = hb+b+bf, p+hp+pf
+		if !ok1 || !ok2 || p > math.MaxUint32 || b > math.MaxUint32*uint64(len(hops)+1) {
+			return 0, 0, false
+		}
+	}
+	return wire.MilliSatoshi(b), uint32(p), true
+}
+
+// ceilMillionths is x*ppm/10^6 rounded up; false past 64 bits.
+func ceilMillionths(x, ppm uint64) (uint64, bool) {
+	hi, lo := bits.Mul64(x, ppm)
+	lo, c := bits.Add64(lo, 999_999, 0)
+	hi += c
+	if hi >= 1_000_000 {
+		return 0, false
+	}
+	q, _ := bits.Div64(hi, lo, 1_000_000)
+	return q, true
+}
+
+// blindedPath builds a blinded path over the relay hops (the first is the
+// introduction node, the last this node's peer) to this node, with the
+// policy's dummy hops after this node's own (loop).
+func (n *Node) blindedPath(hops []blindedRelay, hash htlc.PaymentHash, blocks uint32) (*BlindedPaymentPath, error) {
 	finalDelta := uint32(n.cfg.Policy.MinFinalCLTVDelta)
 	maxFinal := n.height + blocks + finalDelta + blindedPathSlack
-	relay := &onion.PaymentRelay{CLTVExpiryDelta: hop.CLTVExpiryDelta, FeeProportionalMillionths: hop.FeeProportionalMillionths, FeeBaseMsat: uint32(hop.FeeBase)}
-	scid := hop.ChannelID
-	self := wire.Point(n.id)
-	data := []*onion.EncryptedData{
-		{ShortChannelID: &scid, PaymentRelay: relay, PaymentConstraints: &onion.PaymentConstraints{MaxCLTVExpiry: maxFinal + uint32(hop.CLTVExpiryDelta), HTLCMinimumMsat: htlcMin}},
+	htlcMin, htlcMax := wire.MilliSatoshi(1), wire.MilliSatoshi(0)
+	delta := finalDelta
+	for _, h := range hops {
+		htlcMin = max(htlcMin, h.htlcMin)
+		if h.htlcMax > 0 && (htlcMax == 0 || h.htlcMax < htlcMax) {
+			htlcMax = h.htlcMax
+		}
+		delta += uint32(h.relay.CLTVExpiryDelta)
 	}
-	nodes := []*btcec.PublicKey{hop.NodeID}
+	if delta > 0xffff {
+		return nil, fmt.Errorf("node: blinded path delta %d", delta)
+	}
+	feeBase, feePPM, ok := aggregateRelays(hops)
+	if !ok {
+		return nil, errors.New("node: blinded path fees out of range")
+	}
+	// Each relay's max_cltv_expiry is the final one plus the deltas of
+	// it and the hops after it: the latest its incoming HTLC may expire.
+	data := make([]*onion.EncryptedData, len(hops))
+	nodes := make([]*btcec.PublicKey, len(hops))
+	after := uint32(0)
+	for i := len(hops) - 1; i >= 0; i-- {
+		h := hops[i]
+		after += uint32(h.relay.CLTVExpiryDelta)
+		scid, relay := h.scid, h.relay
+		data[i] = &onion.EncryptedData{ShortChannelID: &scid, PaymentRelay: &relay, PaymentConstraints: &onion.PaymentConstraints{MaxCLTVExpiry: maxFinal + after, HTLCMinimumMsat: htlcMin}}
+		nodes[i] = h.node
+	}
+	self := wire.Point(n.id)
 	// Dummy hops: this node's own hop names this node as the next one,
 	// as many times as the policy says, with no fee and no delta; the
 	// last hop is the final one, with the path_id.
@@ -424,12 +565,8 @@ func (n *Node) blindedPath(cs *chanState, hash htlc.PaymentHash, blocks uint32, 
 	if err != nil {
 		return nil, err
 	}
-	delta := uint32(hop.CLTVExpiryDelta) + finalDelta
-	if delta > 0xffff {
-		return nil, fmt.Errorf("node: blinded path delta %d", delta)
-	}
 	return &BlindedPaymentPath{
-		Path: path, FeeBase: hop.FeeBase, FeePPM: hop.FeeProportionalMillionths,
+		Path: path, FeeBase: feeBase, FeePPM: feePPM,
 		CLTVExpiryDelta: uint16(delta), HTLCMinimum: htlcMin, HTLCMaximum: htlcMax,
 	}, nil
 }
@@ -484,6 +621,8 @@ type PayBlindedRequest struct {
 // see ListPayments). The payment's Destination is zero and Blinded is
 // set: the payer does not know the payee. The route to each path's
 // introduction node is found as for any payment; the rest is the path's.
+// When this node is a path's introduction node (an LSP paying its own
+// client, say), it reads its own hop and sends straight to the next one.
 func (n *Node) PayBlinded(ctx context.Context, req PayBlindedRequest) (*Payment, error) {
 	if req.Amount == 0 || len(req.Paths) == 0 {
 		return nil, fmt.Errorf("%w: an amount and at least one blinded path are required", ErrInvalidRequest)
@@ -503,6 +642,20 @@ func (n *Node) PayBlinded(ctx context.Context, req PayBlindedRequest) (*Payment,
 	return n.startPayment(ctx, p, req.ID, req.MaxFee)
 }
 
+// allBlindedOut reports a payment over blinded paths that has left every
+// one of them out.
+func (p *payment) allBlindedOut() bool {
+	if len(p.blinded) == 0 {
+		return false
+	}
+	for i := range p.blinded {
+		if !p.blindedOut[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // blindedOf finds which of p's blinded paths a route ends in: the path's
 // index and the route index of its introduction node; -1, -1 for a route
 // that is not blinded.
@@ -513,12 +666,14 @@ func (p *payment) blindedOf(route []RouteHop) (int, int) {
 	last := route[len(route)-1].Node
 	for i := range p.blinded {
 		hops := p.blinded[i].Path.Hops
-		if len(hops) > len(route) {
+		if len(hops) > len(route)+1 {
 			continue
 		}
 		if [33]byte(hops[len(hops)-1].BlindedNodeID.SerializeCompressed()) != last {
 			continue
 		}
+		// intro is -1 when the payer is the introduction node: the
+		// route starts at the path's second hop.
 		intro := len(route) - len(hops)
 		if len(hops) == 1 && route[intro].Node != [33]byte(p.blinded[i].Path.IntroductionNode.SerializeCompressed()) {
 			continue
@@ -543,10 +698,11 @@ func blindedPayload(bp *BlindedPaymentPath, j int, h RouteHop, total wire.MilliS
 	return pl
 }
 
-// clearPart is the part of a route outside its blinded path: up to the
-// introduction node (all of it when intro < 0).
-func clearPart(route []RouteHop, intro int) []RouteHop {
-	if intro < 0 {
+// clearPart is the part of a route outside its blinded path bi: up to
+// the introduction node (all of it when bi < 0, none of it when the payer
+// is the introduction node).
+func clearPart(route []RouteHop, bi, intro int) []RouteHop {
+	if bi < 0 {
 		return route
 	}
 	return route[:intro+1]
@@ -562,8 +718,19 @@ func (n *Node) findBlindedRoute(p *payment, amt wire.MilliSatoshi) (*route, erro
 	for i := range p.blinded {
 		bp := &p.blinded[i]
 		intro := [33]byte(bp.Path.IntroductionNode.SerializeCompressed())
-		if p.blindedOut[i] || intro == n.id {
+		if p.blindedOut[i] {
 			continue
+		}
+		var self *selfIntro
+		if intro == n.id {
+			// This node is the path's introduction node: it reads
+			// its own hop's data and sends to the second hop.
+			var err error
+			if self, err = n.readOwnIntro(bp); err != nil {
+				n.log.Debug("blinded path through this node refused", "err", err)
+				p.blindedOut[i] = true
+				continue
+			}
 		}
 		part := amt
 		if bp.HTLCMaximum > 0 && part > bp.HTLCMaximum {
@@ -574,18 +741,32 @@ func (n *Node) findBlindedRoute(p *payment, amt wire.MilliSatoshi) (*route, erro
 			if part < minPart && part < amt {
 				break
 			}
-			r := n.routeToIntro(p, intro, bp.withFee(part), finalCLTV+uint32(bp.CLTVExpiryDelta))
+			var r *route
+			if self != nil {
+				r = self.route(p, bp.withFee(part), finalCLTV+uint32(bp.CLTVExpiryDelta))
+			} else {
+				r = n.routeToIntro(p, intro, bp.withFee(part), finalCLTV+uint32(bp.CLTVExpiryDelta))
+			}
 			if r == nil {
 				continue
 			}
-			if r.hops[0].Amount-part > p.maxFee {
+			sent := r.firstAmount
+			if self == nil {
+				sent = r.hops[0].Amount
+			}
+			if sent-part > p.maxFee {
 				continue
 			}
 			for j, h := range bp.Path.Hops {
 				if j == 0 {
-					continue // the introduction node is the route's last hop
+					continue // the introduction node is the route's last hop, or this node
 				}
 				r.hops = append(r.hops, RouteHop{Node: [33]byte(h.BlindedNodeID.SerializeCompressed()), Amount: part, CLTV: finalCLTV})
+			}
+			if self != nil {
+				// The first hop gets what this node's own
+				// payment_relay forwards.
+				r.hops[0].Amount, r.hops[0].CLTV, r.hops[0].ShortChannelID = r.firstAmount, r.firstCLTV, n.channelRef(r.first)
 			}
 			if len(bp.Path.Hops) == 1 {
 				last := &r.hops[len(r.hops)-1]
@@ -602,6 +783,52 @@ func (n *Node) findBlindedRoute(p *payment, amt wire.MilliSatoshi) (*route, erro
 		return nil, fmt.Errorf("%w over %d blinded path(s) for %v", ErrNoRoute, len(p.blinded), amt)
 	}
 	return best, nil
+}
+
+// selfIntro is what this node, the introduction node of a payee's
+// blinded path it pays over, reads in its own hop: where the path goes
+// next and on what terms.
+type selfIntro struct {
+	n  *Node
+	rd *onion.RecipientData
+}
+
+// readOwnIntro decrypts this node's hop of bp (loop).
+func (n *Node) readOwnIntro(bp *BlindedPaymentPath) (*selfIntro, error) {
+	if len(bp.Path.Hops) < 2 {
+		return nil, errors.New("a blinded path to this node itself")
+	}
+	rd, err := n.onion.DecryptRecipientData(bp.Path.FirstPathKey, bp.Path.Hops[0].EncryptedData)
+	if err != nil {
+		return nil, err
+	}
+	if rd.Data.ShortChannelID == nil && rd.Data.NextNodeID == nil {
+		return nil, errors.New("the introduction hop names no next hop")
+	}
+	return &selfIntro{n: n, rd: rd}, nil
+}
+
+// route is the first leg of a route over the path for an HTLC this node
+// would have received with amt and cltv: the channel its hop names,
+// carrying what its payment_relay forwards; nil when the relay refuses or
+// the channel cannot carry it (loop).
+func (s *selfIntro) route(p *payment, amt wire.MilliSatoshi, cltv uint32) *route {
+	n := s.n
+	fwd, fwdCLTV, err := onion.ForwardBlinded(s.rd.Data, amt, cltv)
+	if err != nil {
+		return nil
+	}
+	var out *chanState
+	if scid := s.rd.Data.ShortChannelID; scid != nil {
+		out = n.channelBySCID(*scid)
+	} else {
+		out = n.channelToPeer([33]byte(*s.rd.Data.NextNodeID))
+	}
+	if out == nil || !n.canSend(out) || p.excluded[n.channelRef(out)] || out.m.Spendable(0) < fwd {
+		return nil
+	}
+	pk := wire.Point(s.rd.NextPathKey.SerializeCompressed())
+	return &route{first: out, pathKey: &pk, firstAmount: fwd, firstCLTV: fwdCLTV}
 }
 
 // routeToIntro is a route that delivers exactly amt with cltv to node

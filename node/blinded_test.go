@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
+	mrand "math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -634,8 +636,8 @@ func TestBlindedDummyFulfillAttribution(t *testing.T) {
 	}
 }
 
-// TestBlindedDummyHopsPolicy: the dummy hop count is bounded when the node
-// is made.
+// TestBlindedDummyHopsPolicy: the dummy and real hop counts are bounded
+// when the node is made, and the blinded defaults are as documented.
 func TestBlindedDummyHopsPolicy(t *testing.T) {
 	chain := chainsim.New()
 	for _, d := range []int{-1, MaxBlindedDummyHops + 1} {
@@ -648,7 +650,17 @@ func TestBlindedDummyHopsPolicy(t *testing.T) {
 			t.Fatalf("BlindedDummyHops %d: %v", d, err)
 		}
 	}
-	if p := (Policy{}).withDefaults(); p.BlindedDummyHops != DefaultBlindedDummyHops {
+	for _, r := range []int{-1, 3} {
+		_, err := New(Config{
+			Seed: make([]byte, 32), Network: &chaincfg.RegressionNetParams, DataDir: t.TempDir(),
+			Broadcaster: chain, FeeEstimator: chain, Wallet: chain.NewWallet(),
+			Policy: Policy{BlindedRealHops: r},
+		})
+		if !errors.Is(err, ErrInvalidRequest) {
+			t.Fatalf("BlindedRealHops %d: %v", r, err)
+		}
+	}
+	if p := (Policy{}).withDefaults(); p.BlindedDummyHops != DefaultBlindedDummyHops || p.BlindedRealHops != 1 || p.BlindedFailureDelay != DefaultBlindedFailureDelay {
 		t.Fatalf("default %d", p.BlindedDummyHops)
 	}
 	if p := (Policy{BlindedDummyHops: 3, NoBlindedDummyHops: true}).withDefaults(); p.BlindedDummyHops != 0 {
@@ -794,4 +806,192 @@ func TestForwardsDelay(t *testing.T) {
 	if sent != 201 || len(f.delayed) != 0 {
 		t.Fatalf("sent %d, %d waiting", sent-1, len(f.delayed))
 	}
+}
+
+// TestAggregateRelays: a payer paying amount plus the aggregated payinfo
+// fee leaves the payee at least amount after every relay applies its
+// payment_relay as BOLT 4 says (onion.ForwardBlinded), and not much more
+// (one relay: exactly its fee, give or take rounding); sums past the
+// fields' range are refused.
+func TestAggregateRelays(t *testing.T) {
+	rng := mrand.New(mrand.NewPCG(7, 11))
+	for i := range 20_000 {
+		hops := make([]blindedRelay, 1+rng.IntN(3))
+		for j := range hops {
+			hops[j].relay = onion.PaymentRelay{FeeBaseMsat: uint32(rng.IntN(20_000)), FeeProportionalMillionths: uint32(rng.IntN(50_000))}
+			if rng.IntN(10) == 0 {
+				hops[j].relay.FeeBaseMsat, hops[j].relay.FeeProportionalMillionths = 0, 0
+			}
+		}
+		base, ppm, ok := aggregateRelays(hops)
+		if !ok {
+			t.Fatalf("case %d: %+v refused", i, hops)
+		}
+		amt := wire.MilliSatoshi(1 + rng.Uint64N(5_000_000_000))
+		bp := BlindedPaymentPath{FeeBase: base, FeePPM: ppm}
+		got := bp.withFee(amt)
+		for _, h := range hops {
+			scid := wire.ShortChannelID{BlockHeight: 1}
+			r := h.relay
+			fwd, _, err := onion.ForwardBlinded(&onion.EncryptedData{ShortChannelID: &scid, PaymentRelay: &r}, got, 1000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = fwd
+		}
+		// The excess: a msat or two of rounding per hop, and with more
+		// than one hop up to 1 ppm of the amount per hop, since the
+		// aggregated proportional fee is rounded up to a whole ppm.
+		slack := wire.MilliSatoshi(2 * len(hops))
+		if len(hops) > 1 {
+			slack += amt * wire.MilliSatoshi(len(hops)) / 1_000_000
+		}
+		if got < amt || got-amt > slack {
+			t.Fatalf("case %d: %+v (payinfo %v + %d ppm): the payee gets %v for %v", i, hops, base, ppm, got, amt)
+		}
+	}
+	huge := []blindedRelay{{relay: onion.PaymentRelay{FeeBaseMsat: math.MaxUint32, FeeProportionalMillionths: math.MaxUint32}}, {relay: onion.PaymentRelay{FeeBaseMsat: math.MaxUint32, FeeProportionalMillionths: math.MaxUint32}}}
+	if _, _, ok := aggregateRelays(huge); ok {
+		t.Fatal("a proportional fee past 32 bits was accepted")
+	}
+}
+
+// TestNodeBlindedTwoRealHops: with BlindedRealHops 2, carol's path starts
+// at dave, who has a public channel to her peer bob: alice pays dave
+// directly, dave and bob forward by the path's relay data, and the fee
+// alice pays is the path's aggregated payinfo, which covers both relays
+// (carol gets at least the amount).
+func TestNodeBlindedTwoRealHops(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	d := tn.addNodeWith("dave", 5_000_000, func(p *Policy) { p.FeeBase, p.FeePPM, p.CLTVDelta = 2_000, 300, 50 })
+	b := tn.addNode("bob", 5_000_000)
+	c := tn.addNodeWith("carol", 0, func(p *Policy) { p.BlindedRealHops = 2 })
+	for _, p := range [][2]*testNode{{a, d}, {d, b}, {b, c}} {
+		tn.connect(p[0], p[1])
+	}
+	tn.openChannel(a, d, 1_000_000, 0)
+	tn.openChannel(d, b, 1_000_000, 0)
+	bc := tn.openChannel(b, c, 1_000_000, 0)
+	tn.mine(6)
+	tn.waitGraph(c, 3)
+	tn.waitFor("carol has dave's node_announcement", func() bool {
+		var ok bool
+		c.do(tn.ctx, func() error {
+			ok = c.graph.NodeAnnouncement(wire.Point(d.NodeID().SerializeCompressed())) != nil
+			return nil
+		})
+		return ok
+	})
+	const amt = 40_000_000
+	inv, err := c.CreateInvoice(tn.ctx, InvoiceRequest{Amount: amt, Description: "two real hops"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths, err := c.BlindedPaths(tn.ctx, inv.PaymentHash, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp := paths[0]
+	if len(paths) != 1 || !bp.Path.IntroductionNode.IsEqual(d.NodeID()) || len(bp.Path.Hops) != 3+DefaultBlindedDummyHops {
+		t.Fatalf("%d paths; intro %x, %d hops", len(paths), bp.Path.IntroductionNode.SerializeCompressed(), len(bp.Path.Hops))
+	}
+	wantDelta := uint16(50 + DefaultCLTVDelta + DefaultMinFinalCLTVDelta)
+	if bp.CLTVExpiryDelta != wantDelta || bp.FeeBase < 2_000+DefaultFeeBase || bp.FeePPM < 300+DefaultFeePPM {
+		t.Fatalf("payinfo %+v (delta want %d)", bp, wantDelta)
+	}
+	pay, err := a.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt, Paths: paths})
+	if err != nil {
+		t.Fatalf("pay: %v", err)
+	}
+	if pay.Fee != bp.withFee(amt)-amt || pay.Route[0][0].Node != [33]byte(d.NodeID().SerializeCompressed()) {
+		t.Fatalf("payment %+v, want fee %v", pay, bp.withFee(amt)-amt)
+	}
+	tn.waitFor("carol paid", func() bool { return c.channel(t, bc).Local >= amt })
+	// The aggregated ppm is rounded up to a whole ppm per hop: carol may
+	// get up to that much more.
+	if got := c.channel(t, bc).Local; got-amt > amt*2/1_000_000+4 {
+		t.Fatalf("carol got %v for %v", got, amt)
+	}
+}
+
+// TestNodeBlindedTwoRealHopsFallback: when the peer has no public channel
+// but the one to this node, a path with two real hops cannot be made and
+// the peer is the introduction node.
+func TestNodeBlindedTwoRealHopsFallback(t *testing.T) {
+	tn := newTestNet(t)
+	a := tn.addNode("alice", 5_000_000)
+	c := tn.addNodeWith("carol", 0, func(p *Policy) { p.BlindedRealHops = 2 })
+	tn.connect(a, c)
+	tn.openChannel(a, c, 1_000_000, 0)
+	tn.mine(6)
+	tn.waitGraph(c, 1)
+	inv := mustInvoice(t, tn, c, 1_000_000)
+	paths, err := c.BlindedPaths(tn.ctx, inv.PaymentHash, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) != 1 || !paths[0].Path.IntroductionNode.IsEqual(a.NodeID()) || len(paths[0].Path.Hops) != 2+DefaultBlindedDummyHops {
+		t.Fatalf("%d paths, %+v", len(paths), paths)
+	}
+	if _, err := a.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: inv.Amount, Paths: paths}); err != nil {
+		t.Fatalf("pay: %v", err)
+	}
+}
+
+func mustInvoice(t *testing.T, tn *testNet, n *testNode, amt wire.MilliSatoshi) *Invoice {
+	t.Helper()
+	inv, err := n.CreateInvoice(tn.ctx, InvoiceRequest{Amount: amt, Description: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+// TestNodeBlindedPayerIsIntro: bob pays carol over her path whose
+// introduction node is bob himself (an LSP paying its own client): he
+// reads his own hop, sends the HTLC with the next path key to carol and
+// pays no fee. When carol's data is broken she fails it as a relay
+// (malformed) and bob leaves the path out; when his own hop is broken he
+// never sends.
+func TestNodeBlindedPayerIsIntro(t *testing.T) {
+	tn, _, b, c, _, bc := blindedNet(t)
+	const amt = 7_000_000
+	inv := mustInvoice(t, tn, c, amt)
+	paths, err := c.BlindedPaths(tn.ctx, inv.PaymentHash, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !paths[0].Path.IntroductionNode.IsEqual(b.NodeID()) {
+		t.Fatal("carol's path does not start at bob")
+	}
+	broken := func(hop int) []BlindedPaymentPath {
+		bp := paths[0]
+		p := *bp.Path
+		p.Hops = append([]onion.BlindedHop(nil), p.Hops...)
+		p.Hops[hop].EncryptedData = append([]byte(nil), p.Hops[hop].EncryptedData...)
+		p.Hops[hop].EncryptedData[2] ^= 1
+		bp.Path = &p
+		return []BlindedPaymentPath{bp}
+	}
+	last := len(paths[0].Path.Hops) - 1
+	pay, err := b.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt, Paths: broken(last)})
+	if !errors.Is(err, ErrPaymentFailed) || pay.Attempts != 1 || !strings.HasPrefix(pay.Failure, onion.CodeInvalidOnionBlinding.String()) {
+		t.Fatalf("carol's data broken: %+v, %v", pay, err)
+	}
+	pay, err = b.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt, Paths: broken(0)})
+	if !errors.Is(err, ErrPaymentFailed) || pay.Attempts != 0 {
+		t.Fatalf("bob's own hop broken: %+v, %v", pay, err)
+	}
+	if got := c.channel(t, bc).Local; got != 0 {
+		t.Fatalf("carol has %v", got)
+	}
+	pay, err = b.PayBlinded(tn.ctx, PayBlindedRequest{PaymentHash: inv.PaymentHash, Amount: amt, Paths: paths})
+	if err != nil {
+		t.Fatalf("pay: %v", err)
+	}
+	if pay.Fee != 0 || len(pay.Route[0]) != len(paths[0].Path.Hops)-1 {
+		t.Fatalf("payment %+v", pay)
+	}
+	tn.waitFor("carol paid", func() bool { return c.channel(t, bc).Local == amt })
 }

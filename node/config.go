@@ -161,6 +161,13 @@ type Policy struct {
 	BlindedDummyHops int
 	// NoBlindedDummyHops builds blinded paths without dummy hops.
 	NoBlindedDummyHops bool
+	// BlindedRealHops is how many forwarding nodes BlindedPaths puts
+	// before this node in each path: 1 (the default) makes the channel
+	// peer the introduction node; 2 puts a node with a public channel to
+	// the peer before it, from the graph, so that the introduction node
+	// a payer sees is two real hops away (a path through the peer alone
+	// when the graph has no such node).
+	BlindedRealHops int
 	// BlindedFailureDelay is how long, at most, this node as an
 	// introduction node holds a failure that came back from inside a
 	// blinded route before it returns invalid_onion_blinding: a random
@@ -254,6 +261,9 @@ func (p Policy) withDefaults() Policy {
 		p.BlindedFailureDelay = 0
 	} else if p.BlindedFailureDelay == 0 {
 		p.BlindedFailureDelay = DefaultBlindedFailureDelay
+	}
+	if p.BlindedRealHops == 0 {
+		p.BlindedRealHops = 1
 	}
 	if p.NoBlindedDummyHops {
 		p.BlindedDummyHops = 0

@@ -121,6 +121,9 @@ func New(cfg Config) (*Node, error) {
 	if d := cfg.Policy.BlindedDummyHops; d < 0 || d > MaxBlindedDummyHops {
 		return nil, fmt.Errorf("%w: BlindedDummyHops %d is not in [0, %d]", ErrInvalidRequest, d, MaxBlindedDummyHops)
 	}
+	if r := cfg.Policy.BlindedRealHops; r < 1 || r > 2 {
+		return nil, fmt.Errorf("%w: BlindedRealHops %d is not 1 or 2", ErrInvalidRequest, r)
+	}
 	n := &Node{
 		cfg:         cfg,
 		log:         cfg.Logger,

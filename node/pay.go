@@ -359,6 +359,9 @@ func (ps *payments) launch(p *payment) {
 			return
 		}
 		waitable := len(notSent) > 0 || p.Attempts == 0 && n.now().Sub(n.startedAt) < startupGrace
+		if p.allBlindedOut() {
+			waitable = false // every path failed or is unusable: nothing to wait for
+		}
 		if inflight == 0 {
 			// Parts that cannot add up to the amount would only be
 			// held by the payee until its MPP timeout.
@@ -450,7 +453,7 @@ func (ps *payments) send(p *payment, r *route) error {
 	var raw [wire.OnionPacketSize]byte
 	copy(raw[:], pkt.Encode())
 	first := r.hops[0]
-	id, acts, err := r.first.m.AddHTLC(&channel.AddHTLC{Amount: first.Amount, PaymentHash: p.PaymentHash, Expiry: first.CLTV, Onion: &raw})
+	id, acts, err := r.first.m.AddHTLC(&channel.AddHTLC{Amount: first.Amount, PaymentHash: p.PaymentHash, Expiry: first.CLTV, Onion: &raw, PathKey: r.pathKey})
 	if err != nil {
 		return err
 	}
@@ -482,8 +485,8 @@ func (ps *payments) settled(cs *chanState, ev *channel.HTLCSettled) {
 	if ev.AttributionData != nil {
 		a.attribution = a.secrets.VerifyFulfillAttribution(ev.AttributionData)
 	}
-	_, intro := p.blindedOf(a.route)
-	n.graphSuccess(clearPart(a.route, intro))
+	bi, intro := p.blindedOf(a.route)
+	n.graphSuccess(clearPart(a.route, bi, intro))
 	p.Preimage = ev.Preimage
 	p.Fee += a.route[0].Amount - a.amount
 	p.Route = append(p.Route, a.route)
@@ -551,10 +554,18 @@ func (ps *payments) failed(cs *chanState, ev *channel.HTLCFailed) {
 			p.excluded[a.route[at+1].ShortChannelID] = true
 		}
 		if bi < 0 || at < intro {
-			n.penalize(clearPart(a.route, intro), df)
+			n.penalize(clearPart(a.route, bi, intro), df)
 		}
 	case ev.Malformed != nil:
 		reason = onion.FailureCode(ev.Malformed.FailureCode).String()
+		if bi, intro := p.blindedOf(a.route); bi >= 0 && intro < 0 {
+			// This node is the introduction node: the first hop
+			// is inside the blinded path, whose relays fail as
+			// malformed (BOLT 4); the path is left out.
+			p.blindedOut[bi] = true
+			reason = onion.CodeInvalidOnionBlinding.String()
+			break
+		}
 		p.excluded[a.route[0].ShortChannelID] = true
 	default:
 		p.excluded[a.route[0].ShortChannelID] = true

@@ -13,6 +13,12 @@ type route struct {
 	first *chanState
 	// amount is what the payee gets from this part.
 	amount wire.MilliSatoshi
+	// pathKey, firstAmount and firstCLTV are set when this node is the
+	// introduction node of the blinded path the route ends in: the path
+	// key for update_add_htlc, and the first HTLC's amount and expiry.
+	pathKey     *wire.Point
+	firstAmount wire.MilliSatoshi
+	firstCLTV   uint32
 }
 
 // finalCLTVMargin is added to the payee's final delta, so that a block
