@@ -123,6 +123,31 @@ func TestMultiHop(t *testing.T) {
 		t.Logf("lnkit -> A -> B: %v, fee %v", amt, p.Fee)
 	})
 
+	t.Run("LndToLndToLnkitBlinded", func(t *testing.T) {
+		// lnkit's blinded path starts at A, its only peer, and ends
+		// with lnkit's dummy hop; B pays over it without knowing
+		// lnkit, A forwards by the path's relay data.
+		amt := wire.MilliSatoshi(12_000_000)
+		inv, err := e.lk.Node.CreateInvoice(ctxFor(t, 10*time.Second), node.InvoiceRequest{Amount: amt, Description: "blinded multihop"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paths, err := e.lk.Node.BlindedPaths(ctxFor(t, 10*time.Second), inv.PaymentHash, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !paths[0].Path.IntroductionNode.IsEqual(mustPubKey(t, a.PubKey)) || paths[0].FeeBase != lndBaseFee || paths[0].FeePPM != lndFeePPM {
+			t.Fatalf("lnkit's path %+v", paths[0])
+		}
+		if err := lndPayBlinded(t, b, inv.PaymentHash, amt, paths[0]); err != nil {
+			t.Fatalf("%v\nA: %s", err, a.LogLines("HSWC", "blind", "rror"))
+		}
+		got := lnkitInvoice(t, e.lk, inv.PaymentHash)
+		if got.State != node.InvoiceSettled || got.Received < amt || got.Received > amt+2 {
+			t.Fatalf("lnkit's invoice %+v", got)
+		}
+	})
+
 	t.Run("LndToLndToLnkit", func(t *testing.T) {
 		amt := wire.MilliSatoshi(30_000_000)
 		// No route hints: B finds lnkit's announced channel in its graph.
