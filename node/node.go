@@ -256,8 +256,28 @@ func (n *Node) do(ctx context.Context, fn func() error) error {
 	if !running {
 		return ErrStopped
 	}
+	// A caller that gives up (ctx, Stop) before fn has run must not see
+	// it run later, nor read what fn writes while it runs: fn runs under
+	// mu only if the caller still waits, and giving up takes mu, so
+	// that it waits for an fn already running.
+	var mu sync.Mutex
+	abandoned := false
+	giveUp := func(err error) error {
+		mu.Lock()
+		abandoned = true
+		mu.Unlock()
+		return err
+	}
+	run := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if abandoned {
+			return ErrStopped
+		}
+		return fn()
+	}
 	select {
-	case n.inputs <- func() { n.afterCommit(func() { done <- nil }); done <- fn() }:
+	case n.inputs <- func() { n.afterCommit(func() { done <- nil }); done <- run() }:
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-n.quit:
@@ -280,9 +300,9 @@ func (n *Node) do(ctx context.Context, fn func() error) error {
 			return ErrStopped
 		}
 	case <-ctx.Done():
-		return ctx.Err()
+		return giveUp(ctx.Err())
 	case <-n.quit:
-		return ErrStopped
+		return giveUp(ErrStopped)
 	}
 }
 
