@@ -81,7 +81,9 @@ func (m *Machine) Reconnected() []Action {
 // receiveReestablish checks the peer's channel_reestablish against this
 // node's state and retransmits what the peer missed, in the original
 // order: the revoke_and_ack and the commitment_signed (with the updates it
-// covers), then this node's updates that no commitment_signed covered.
+// covers), then this node's updates that no commitment_signed covered,
+// followed by a commitment_signed for them (at once, or after the pending
+// revoke_and_ack).
 func (m *Machine) receiveReestablish(ctx context.Context, msg *wire.ChannelReestablish) ([]Action, error) {
 	if m.conn != connReestablishing {
 		return m.violation("unexpected channel_reestablish")
@@ -155,10 +157,20 @@ func (m *Machine) receiveReestablish(ctx context.Context, msg *wire.ChannelReest
 	if m.localShutdown != nil {
 		m.out.sends = append(m.out.sends, m.localShutdown)
 	}
+	resent := false
 	for _, e := range m.log {
 		if e.origin == Local && e.stage == stageProposed {
 			m.out.sends = append(m.out.sends, m.entryMessage(e))
+			resent = true
 		}
+	}
+	if resent {
+		// The updates no commitment_signed covered are proposed again,
+		// so they are signed now too: the host's SignCommitment for them
+		// may have failed on the disconnection, and if the peer's
+		// updates wait the same way neither side would sign again.
+		m.signWant = true
+		m.out.dirty = true
 	}
 	if err := m.maybeSign(ctx); err != nil {
 		return nil, err

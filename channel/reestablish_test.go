@@ -229,3 +229,63 @@ func TestReestablishMaxHTLCs(t *testing.T) {
 		t.Fatalf("HTLCs left: %d, %d", len(sp.a.m.htlcs), len(sp.b.m.htlcs))
 	}
 }
+
+// TestReestablishSignsUnsignedUpdates: both sides add an HTLC and lose
+// the connection before their SignCommitment (which fails with
+// ErrDisconnected), with or without a restart. After channel_reestablish
+// nobody calls SignCommitment again: the retransmitted updates must be
+// signed by the machines themselves, else the channel would hold them
+// unsigned forever (seen in node's simulation: a payment part never
+// committed, never failed).
+func TestReestablishSignsUnsignedUpdates(t *testing.T) {
+	for _, crash := range []bool{false, true} {
+		for _, both := range []bool{false, true} {
+			sp := newSimPair(t, pairOpts{push: 1_000_000_000})
+			if _, err := sp.add(sp.a, 10_000_000); err != nil {
+				t.Fatal(err)
+			}
+			if both {
+				if _, err := sp.add(sp.b, 5_000_000); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sp.a.flush()
+			sp.b.flush()
+			sp.disconnect()
+			if err := sp.sign(sp.a); !errors.Is(err, ErrDisconnected) {
+				t.Fatalf("sign while disconnected: %v", err)
+			}
+			if crash {
+				sp.a.crash()
+				sp.b.crash()
+			}
+			sp.reconnect()
+			sp.settle()
+			sp.checkInvariants()
+			want := 1
+			if both {
+				want = 2
+			}
+			for _, n := range []*simNode{sp.a, sp.b} {
+				if got := len(n.m.LocalState().HTLCs); got != want {
+					t.Fatalf("crash=%v both=%v: %s's commitment holds %d HTLCs, want %d", crash, both, n.name, got, want)
+				}
+				if got := len(n.m.RemoteState().HTLCs); got != want {
+					t.Fatalf("crash=%v both=%v: %s's view of the peer's commitment holds %d HTLCs, want %d", crash, both, n.name, got, want)
+				}
+			}
+			// The HTLCs then resolve as usual.
+			for i := 0; i < 4; i++ {
+				sp.resolveIncoming(sp.a, true)
+				sp.resolveIncoming(sp.b, true)
+				sp.sign(sp.a)
+				sp.sign(sp.b)
+				sp.settle()
+			}
+			sp.checkInvariants()
+			if len(sp.a.m.htlcs)+len(sp.b.m.htlcs) != 0 {
+				t.Fatalf("crash=%v both=%v: HTLCs left: %d, %d", crash, both, len(sp.a.m.htlcs), len(sp.b.m.htlcs))
+			}
+		}
+	}
+}

@@ -139,18 +139,7 @@ func (n *Node) dial(ctx context.Context, d *dialAttempt, id [33]byte, pub *btcec
 	if err != nil {
 		return fmt.Errorf("node: connecting to %x: %w", id, err)
 	}
-	var added atomic.Bool
-	if err := n.do(ctx, func() error {
-		n.addPeer(p, addr)
-		added.Store(true)
-		return nil
-	}); err != nil {
-		if !added.Load() {
-			p.Close()
-		}
-		return err
-	}
-	return nil
+	return n.register(ctx, p, addr)
 }
 
 // ConnectConn runs the handshake on a connection the host opened (a pipe,
@@ -160,7 +149,22 @@ func (n *Node) ConnectConn(ctx context.Context, conn net.Conn, pub *btcec.Public
 	if err != nil {
 		return err
 	}
-	return n.do(ctx, func() error { n.addPeer(p, conn.RemoteAddr().String()); return nil })
+	return n.register(ctx, p, conn.RemoteAddr().String())
+}
+
+// register adds a connected peer on the loop; a connection the loop did
+// not take (ctx ended, the node stopped) is closed.
+func (n *Node) register(ctx context.Context, p *peer.Peer, addr string) error {
+	var added atomic.Bool
+	err := n.do(ctx, func() error {
+		n.addPeer(p, addr)
+		added.Store(true)
+		return nil
+	})
+	if err != nil && !added.Load() {
+		p.Close()
+	}
+	return err
 }
 
 // AcceptConn runs the responder's handshake on a connection the host
@@ -170,7 +174,7 @@ func (n *Node) AcceptConn(ctx context.Context, conn net.Conn) error {
 	if err != nil {
 		return err
 	}
-	return n.do(ctx, func() error { n.addPeer(p, conn.RemoteAddr().String()); return nil })
+	return n.register(ctx, p, conn.RemoteAddr().String())
 }
 
 // Disconnect closes the connection to a peer. The node does not dial a

@@ -81,6 +81,9 @@ func TestNodeSimRandom(t *testing.T) {
 	}
 }
 
+// askWait bounds a simulation's call to a node that may have crashed.
+const askWait = 10 * time.Second
+
 func runNodeSim(t *testing.T, seed int64, steps int) {
 	rng := rand.New(rand.NewSource(seed))
 	t.Logf("seed %d, %d steps (rerun: -run TestNodeSimRandom -nodesimseed %d -nodesimsteps %d)", seed, steps, seed, steps)
@@ -231,20 +234,23 @@ func runNodeSim(t *testing.T, seed int64, steps int) {
 			if !p.keysend {
 				// A node whose store just crashed answers nothing
 				// until it restarts: ask with a deadline, and skip.
-				ictx, cancel := context.WithTimeout(tn.ctx, 2*time.Second)
+				// The deadline is generous: under -race, with other
+				// packages' tests on the same 2 cores, a node's loop
+				// can take seconds to come to the call.
+				ictx, cancel := context.WithTimeout(tn.ctx, askWait)
 				inv, err := payee.CreateInvoice(ictx, InvoiceRequest{Amount: amt, Description: fmt.Sprintf("sim %d", step)})
 				cancel()
 				if err != nil {
 					if stores[payee].fi.Crashed() {
 						continue
 					}
-					t.Fatalf("step %d: invoice: %v", step, err)
+					t.Fatalf("step %d: %s's invoice: %v (store writes %d, armed %d)", step, payee.name, err, stores[payee].fi.Writes(), armed[payee])
 				}
 				p.inv, p.hash = inv, inv.PaymentHash
 				// One invoice payment in three goes over the payee's
 				// blinded paths (with its default dummy hop).
 				if rng.Intn(3) == 0 {
-					ictx, cancel := context.WithTimeout(tn.ctx, 2*time.Second)
+					ictx, cancel := context.WithTimeout(tn.ctx, askWait)
 					p.paths, err = payee.BlindedPaths(ictx, inv.PaymentHash, 0)
 					cancel()
 					if err != nil {
@@ -320,6 +326,7 @@ func runNodeSim(t *testing.T, seed int64, steps int) {
 			select {
 			case <-p.done:
 			case <-time.After(callWait):
+				dumpSim(t, nodes, p.payer, p.id)
 				t.Fatalf("payment %x: the host's call did not return in %v", p.id[:4], callWait)
 			}
 			mu.Lock()
@@ -432,4 +439,64 @@ func runNodeSim(t *testing.T, seed int64, steps int) {
 		t.Fatal("no payment succeeded")
 	}
 	t.Logf("seed %d: %d payments (%d succeeded, %d of them blinded; %d failed with nothing moved), %d restarts, %d store crashes, %v in fees", seed, len(pays), succeeded, blindedOK, failed, restarts, crashes, fees)
+}
+
+// dumpSim logs what a stuck payment's payer holds for it and every
+// channel's HTLCs in flight, to tell where the payment waits.
+func dumpSim(t *testing.T, nodes []*testNode, payer *testNode, id PaymentID) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := payer.do(ctx, func() error {
+		p := payer.pays.byID[id]
+		if p == nil {
+			t.Logf("dump: %s has no payment %x", payer.name, id[:4])
+			return nil
+		}
+		t.Logf("dump: %s payment %x status %v amount %v deadline %v retryAt %v blinded %d out %v failure %q",
+			payer.name, id[:4], p.Status, p.Amount, p.deadline, p.retryAt, len(p.blinded), p.blindedOut, p.Failure)
+		for _, a := range p.attempts {
+			t.Logf("dump:   attempt %d ch %x htlc %d amount %v done %v settled %v hops %d", a.n, a.ch[:4], a.htlcID, a.amount, a.done, a.settled, len(a.route))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Logf("dump: %s: %v", payer.name, err)
+	}
+	for _, n := range nodes {
+		err := n.do(ctx, func() error {
+			for _, cs := range n.channels {
+				m := cs.m
+				ls, rs := m.LocalState(), m.RemoteState()
+				if len(ls.HTLCs) == 0 && len(rs.HTLCs) == 0 && len(m.PendingIncoming()) == 0 && len(m.OfferedHTLCs()) == 0 {
+					continue
+				}
+				var pin []uint64
+				for _, li := range m.PendingIncoming() {
+					pin = append(pin, li.HTLC.ID)
+				}
+				var held []string
+				for k := range n.fwd.held {
+					if k.ch == cs.id {
+						held = append(held, fmt.Sprint(k.id))
+					}
+				}
+				t.Logf("dump: %s machine %x connected %v failed %v local#%d remote#%d localHTLCs %v remoteHTLCs %v offered %v pendingIncoming %v held %v deferred %d owed %v resolutions %d",
+					n.name, cs.id[:4], m.Connected(), m.Failed(), ls.Number, rs.Number, ls.HTLCs, rs.HTLCs, m.OfferedHTLCs(), pin, held, len(cs.deferred), cs.owed, len(m.PendingResolutions()))
+			}
+			return nil
+		})
+		if err != nil {
+			t.Logf("dump: %s: %v", n.name, err)
+		}
+		chs, err := n.ListChannels(ctx)
+		if err != nil {
+			t.Logf("dump: %s channels: %v", n.name, err)
+			continue
+		}
+		for _, c := range chs {
+			if c.InFlightOut != 0 || c.InFlightIn != 0 || c.Status != "open" {
+				t.Logf("dump: %s channel %x %s out %v in %v", n.name, c.ChannelID[:4], c.Status, c.InFlightOut, c.InFlightIn)
+			}
+		}
+	}
 }
