@@ -100,8 +100,11 @@
 // error BOLT 2 prescribes and end with *ChannelFailed, and the Machine
 // signs nothing afterwards. channel_reestablish retransmits the exact
 // commitment_signed and revoke_and_ack that were lost, in their original
-// order, and detects with option_data_loss_protect a peer that proves this
-// node lost state (ErrDataLoss: never broadcast the local commitment).
+// order, then proposes again this node's updates that no commitment_signed
+// covered and signs them itself (a host's SignCommitment for them may have
+// failed on the disconnection), and detects with option_data_loss_protect
+// a peer that proves this node lost state (ErrDataLoss: never broadcast
+// the local commitment).
 //
 // # Views
 //
