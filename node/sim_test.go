@@ -398,8 +398,9 @@ func runNodeSim(t *testing.T, seed int64, steps int) {
 			succeeded++
 			// Over blinded paths the introduction node rounds its
 			// forward up (BOLT 4), so the payee may get a few msat
-			// more than asked; anywhere else exactly the amount.
-			exact := got == p.amount || p.paths != nil && got > p.amount && got-p.amount <= 10
+			// more than asked, on each part; anywhere else exactly the
+			// amount. (Seed 47 at 100 steps: 11 msat over a split payment.)
+			exact := got == p.amount || p.paths != nil && got > p.amount && got-p.amount <= 10*wire.MilliSatoshi(len(rec.Route))
 			if !settled || !exact || !rec.Preimage.Matches(p.hash) {
 				t.Fatalf("payment %x (%v from %s to %s, keysend %v, blinded %v) succeeded; payee has settled=%v %v", p.id[:4], p.amount, p.payer.name, p.payee.name, p.keysend, p.paths != nil, settled, got)
 			}
