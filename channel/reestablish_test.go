@@ -143,16 +143,8 @@ func TestReestablishRetransmits(t *testing.T) {
 				sp.settle()
 				sp.checkInvariants()
 				// Finish: everything must complete.
-				for i := 0; i < 4; i++ {
-					sp.resolveIncoming(sp.a, true)
-					sp.resolveIncoming(sp.b, true)
-					sp.sign(sp.a)
-					sp.sign(sp.b)
-					sp.settle()
-				}
-				sp.checkInvariants()
-				if len(sp.a.m.htlcs)+len(sp.b.m.htlcs) != 0 {
-					t.Fatalf("crash=%v: HTLCs left: %d, %d", crash, len(sp.a.m.htlcs), len(sp.b.m.htlcs))
+				if left := resolveAll(sp); left != 0 {
+					t.Fatalf("crash=%v: %d HTLCs left", crash, left)
 				}
 			}
 		})
@@ -275,17 +267,23 @@ func TestReestablishSignsUnsignedUpdates(t *testing.T) {
 				}
 			}
 			// The HTLCs then resolve as usual.
-			for i := 0; i < 4; i++ {
-				sp.resolveIncoming(sp.a, true)
-				sp.resolveIncoming(sp.b, true)
-				sp.sign(sp.a)
-				sp.sign(sp.b)
-				sp.settle()
-			}
-			sp.checkInvariants()
-			if len(sp.a.m.htlcs)+len(sp.b.m.htlcs) != 0 {
-				t.Fatalf("crash=%v both=%v: HTLCs left: %d, %d", crash, both, len(sp.a.m.htlcs), len(sp.b.m.htlcs))
+			if left := resolveAll(sp); left != 0 {
+				t.Fatalf("crash=%v both=%v: %d HTLCs left", crash, both, left)
 			}
 		}
 	}
+}
+
+// resolveAll settles every HTLC both ways over a few rounds, checks the
+// invariants and returns how many HTLCs are left (0 when all resolved).
+func resolveAll(sp *simPair) int {
+	for i := 0; i < 4; i++ {
+		sp.resolveIncoming(sp.a, true)
+		sp.resolveIncoming(sp.b, true)
+		sp.sign(sp.a)
+		sp.sign(sp.b)
+		sp.settle()
+	}
+	sp.checkInvariants()
+	return len(sp.a.m.htlcs) + len(sp.b.m.htlcs)
 }
